@@ -1,0 +1,99 @@
+"""The units that travel through the pipeline: a batch per plugin call, never one item.
+
+Timestamps are numpy `datetime64[us]` arrays holding UTC instants: vectorised merging, slicing and
+lateness maths stay cheap, and the generator's timezone is applied once, when an event plugin asks
+for `datetime` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Timestamps = npt.NDArray[np.datetime64]
+else:
+    Timestamps = Any
+
+TIMESTAMP_DTYPE = "datetime64[us]"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TimestampBatch:
+    """A slice of the merged timestamp stream, handed to the event plugin in one call.
+
+    `timestamps` is ascending; `sources[i]` is the index (in the generator's `input` list) of the
+    input that produced `timestamps[i]`, and `input_tags[k]` the tags of input `k`.
+    """
+
+    timestamps: Timestamps
+    sources: Any  # npt.NDArray[np.uint16]
+    input_tags: Sequence[tuple[str, ...]]
+    timezone: tzinfo
+    _cache: dict[str, list[Any]] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    def datetimes(self) -> list[datetime]:
+        """The timestamps as tz-aware datetimes in the generator's timezone (computed once)."""
+        cached = self._cache.get("datetimes")
+        if cached is None:
+            naive_utc: list[datetime] = self.timestamps.astype(TIMESTAMP_DTYPE).tolist()
+            tz = self.timezone
+            if tz is UTC or getattr(tz, "key", None) in ("UTC", "Etc/UTC"):
+                cached = [d.replace(tzinfo=tz) for d in naive_utc]
+            else:
+                cached = [d.replace(tzinfo=UTC).astimezone(tz) for d in naive_utc]
+            self._cache["datetimes"] = cached
+        return cached
+
+    def tags(self) -> list[tuple[str, ...]]:
+        """The tags of the input that produced each timestamp."""
+        cached = self._cache.get("tags")
+        if cached is None:
+            table = self.input_tags
+            if len(table) == 1:
+                cached = [table[0]] * len(self.timestamps)
+            else:
+                cached = [table[i] for i in self.sources.tolist()]
+            self._cache["tags"] = cached
+        return cached
+
+
+@dataclass(frozen=True, slots=True)
+class Produced:
+    """What an event plugin made of one `TimestampBatch`.
+
+    `failed` counts timestamps whose event could not be produced (the plugin logs why), `dropped`
+    events dropped on purpose; `exhausted` says the plugin's source has ended after these events.
+    """
+
+    events: list[str]
+    failed: int = 0
+    dropped: int = 0
+    exhausted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Formatted:
+    """A formatter's output: `items` to write, and how many input events they carry.
+
+    One item per event for per-event formats; a single item carrying every event for batch
+    formats (`json-batch`). `failed` counts events the formatter could not format.
+    """
+
+    items: list[str]
+    events: int
+    failed: int = 0
+
+    def events_in(self, item_indices: Sequence[int]) -> int:
+        """How many events the given items carry."""
+        if len(self.items) == self.events:
+            return len(item_indices)
+        return self.events if item_indices else 0

@@ -1,0 +1,98 @@
+"""The plugin protocols: what an input, event, output or formatter plugin must provide.
+
+A plugin is a class registered under an entry point (`eventum.inputs`, `eventum.events`,
+`eventum.outputs`, `eventum.formatters`); the entry-point name is the name users write in YAML.
+Core validates the plugin's section of the config with the class's `Config` model (a pydantic
+model, usually a subclass of `PluginConfig`), then calls `Plugin(config, context)`.
+
+Every call handles a batch: per-item calls cap a Python pipeline's throughput.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from eventum_core.batch import Formatted, Produced, Timestamps, TimestampBatch
+    from eventum_core.context import PluginContext
+
+
+@runtime_checkable
+class InputPlugin(Protocol):
+    """Protocol: a source of timestamps.
+
+    `generate(size)` yields ascending numpy `datetime64[us]` arrays of UTC instants, each at most
+    `size` long, and ends when the schedule ends. Core pulls from it in a worker thread and does
+    all timing: in live mode it releases each timestamp when it is due, so an input computes its
+    schedule ahead and never sleeps. In live mode with `context.skip_past`, the input skips
+    timestamps before `context.started_at` without computing them one by one.
+
+    An `interactive` input (timestamps made on demand, such as HTTP requests) is not merged
+    chronologically with the others; its `generate` may block until there is demand, and `stop()`
+    must make it end. Core calls `stop()` on every input when the generator stops.
+    """
+
+    Config: ClassVar[type[BaseModel]]
+    interactive: ClassVar[bool]
+
+    def __init__(self, config: Any, context: PluginContext) -> None: ...
+
+    def generate(self, size: int) -> Iterator[Timestamps]: ...
+
+    def stop(self) -> None: ...
+
+
+@runtime_checkable
+class EventPlugin(Protocol):
+    """Protocol: turns each timestamp of a batch into zero or more event strings.
+
+    `produce` returns a `Produced`: the events in order, counts of failed and dropped ones, and
+    whether the source is exhausted. A failure for one timestamp is logged and counted by the
+    plugin, never raised: the rest of the batch goes on. It runs in a worker thread.
+    """
+
+    Config: ClassVar[type[BaseModel]]
+
+    def __init__(self, config: Any, context: PluginContext) -> None: ...
+
+    def produce(self, batch: TimestampBatch) -> Produced: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class OutputPlugin(Protocol):
+    """Protocol: delivers formatted event strings to a sink.
+
+    `open` before the first write, `close` after the last (flush there). `write` delivers every
+    item or raises `WriteError` (with `retryable` and, for a partial failure, the failed indices).
+    Blocking I/O belongs in a worker thread (`anyio.to_thread.run_sync`), not in the event loop.
+    """
+
+    Config: ClassVar[type[BaseModel]]
+
+    def __init__(self, config: Any, context: PluginContext) -> None: ...
+
+    async def open(self) -> None: ...
+
+    async def write(self, items: Sequence[str]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Formatter(Protocol):
+    """Protocol: shapes a batch of events into the strings an output writes.
+
+    An event that cannot be formatted is counted in `Formatted.failed` and left out; the plugin
+    logs why.
+    """
+
+    Config: ClassVar[type[BaseModel]]
+
+    def __init__(self, config: Any, context: PluginContext) -> None: ...
+
+    def format(self, events: Sequence[str]) -> Formatted: ...
