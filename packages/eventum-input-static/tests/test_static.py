@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
+from eventum_core.testing import InputPluginContract
 from eventum_input_static import StaticConfig, StaticInput
 
 NY = ZoneInfo("America/New_York")
@@ -128,3 +129,9 @@ def test_meets_protocol_and_is_registered() -> None:
         ),
     )
     assert isinstance(plugin, InputPlugin)
+
+
+class TestStaticContract(InputPluginContract):
+    plugin_class = StaticInput
+    entry_point = "static"
+    valid_config: ClassVar[dict[str, Any]] = {"count": 20}
