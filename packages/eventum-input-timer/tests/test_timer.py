@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
+from eventum_core.testing import InputPluginContract
 from eventum_input_timer import TimerConfig, TimerInput
 
 NY = ZoneInfo("America/New_York")
@@ -247,3 +248,9 @@ def test_meets_protocol_and_is_registered() -> None:
     assert ep.load() is TimerInput
     assert TimerInput.interactive is False
     assert isinstance(make({"seconds": 1, "count": 1}), InputPlugin)
+
+
+class TestTimerContract(InputPluginContract):
+    plugin_class = TimerInput
+    entry_point = "timer"
+    valid_config: ClassVar[dict[str, Any]] = {"seconds": 0.5, "count": 3}  # endless
