@@ -5,7 +5,7 @@ from fractions import Fraction
 from importlib.metadata import entry_points
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
+from eventum_core.testing import InputPluginContract
 from eventum_input_linspace import LinspaceConfig, LinspaceInput
 
 NY = ZoneInfo("America/New_York")
@@ -236,3 +237,9 @@ def test_meets_protocol_and_is_registered() -> None:
     assert ep.load() is LinspaceInput
     assert LinspaceInput.interactive is False
     assert isinstance(make({**DAY, "count": 2}), InputPlugin)
+
+
+class TestLinspaceContract(InputPluginContract):
+    plugin_class = LinspaceInput
+    entry_point = "linspace"
+    valid_config: ClassVar[dict[str, Any]] = {**DAY, "count": 100}
