@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
+from eventum_core.testing import InputPluginContract
 from eventum_input_timestamps import TimestampsConfig, TimestampsInput
 
 NY = ZoneInfo("America/New_York")
@@ -232,3 +233,9 @@ def test_meets_protocol_and_is_registered(tmp_path: Path) -> None:
     assert ep.load() is TimestampsInput
     assert TimestampsInput.interactive is False
     assert isinstance(make({"source": SOURCE}, tmp_path), InputPlugin)
+
+
+class TestTimestampsContract(InputPluginContract):
+    plugin_class = TimestampsInput
+    entry_point = "timestamps"
+    valid_config: ClassVar[dict[str, Any]] = {"source": [*SOURCE, *SOURCE]}
