@@ -12,26 +12,90 @@ from typing import TYPE_CHECKING, Any
 from eventum_core.__about__ import __version__
 
 if TYPE_CHECKING:
-    from eventum_core.batch import TIMESTAMP_DTYPE, Formatted, Produced, Timestamps, TimestampBatch
+    from eventum_core.batch import (
+        TIMESTAMP_DTYPE as TIMESTAMP_DTYPE,
+    )
+    from eventum_core.batch import (
+        Formatted as Formatted,
+    )
+    from eventum_core.batch import (
+        Produced as Produced,
+    )
+    from eventum_core.batch import (
+        TimestampBatch as TimestampBatch,
+    )
+    from eventum_core.batch import (
+        Timestamps as Timestamps,
+    )
     from eventum_core.config.plugin_config import (
-        ExistingFile,
-        FormatterSpec,
-        InputConfig,
-        OutputConfig,
-        PluginConfig,
-        ResolvedPath,
+        ExistingFile as ExistingFile,
     )
-    from eventum_core.context import PluginContext, Segment, derive_rng
-    from eventum_core.datetimes import VersatileDatetime, clock_from, resolve, resolve_span
+    from eventum_core.config.plugin_config import (
+        FormatterSpec as FormatterSpec,
+    )
+    from eventum_core.config.plugin_config import (
+        InputConfig as InputConfig,
+    )
+    from eventum_core.config.plugin_config import (
+        OutputConfig as OutputConfig,
+    )
+    from eventum_core.config.plugin_config import (
+        PluginConfig as PluginConfig,
+    )
+    from eventum_core.config.plugin_config import (
+        ResolvedPath as ResolvedPath,
+    )
+    from eventum_core.context import (
+        PluginContext as PluginContext,
+    )
+    from eventum_core.context import (
+        Segment as Segment,
+    )
+    from eventum_core.context import (
+        derive_rng as derive_rng,
+    )
+    from eventum_core.datetimes import (
+        VersatileDatetime as VersatileDatetime,
+    )
+    from eventum_core.datetimes import (
+        clock_from as clock_from,
+    )
+    from eventum_core.datetimes import (
+        resolve as resolve,
+    )
+    from eventum_core.datetimes import (
+        resolve_span as resolve_span,
+    )
     from eventum_core.errors import (
-        ConfigError,
-        EventDropped,
-        EventsExhausted,
-        EventumError,
-        UserError,
-        WriteError,
+        ConfigError as ConfigError,
     )
-    from eventum_core.protocols import EventPlugin, Formatter, InputPlugin, OutputPlugin
+    from eventum_core.errors import (
+        EventDropped as EventDropped,
+    )
+    from eventum_core.errors import (
+        EventsExhausted as EventsExhausted,
+    )
+    from eventum_core.errors import (
+        EventumError as EventumError,
+    )
+    from eventum_core.errors import (
+        UserError as UserError,
+    )
+    from eventum_core.errors import (
+        WriteError as WriteError,
+    )
+    from eventum_core.protocols import (
+        EventPlugin as EventPlugin,
+    )
+    from eventum_core.protocols import (
+        Formatter as Formatter,
+    )
+    from eventum_core.protocols import (
+        InputPlugin as InputPlugin,
+    )
+    from eventum_core.protocols import (
+        OutputPlugin as OutputPlugin,
+    )
 
 _EXPORTS = {
     "TIMESTAMP_DTYPE": "eventum_core.batch",
@@ -64,7 +128,37 @@ _EXPORTS = {
     "OutputPlugin": "eventum_core.protocols",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "TIMESTAMP_DTYPE",
+    "ConfigError",
+    "EventDropped",
+    "EventPlugin",
+    "EventsExhausted",
+    "EventumError",
+    "ExistingFile",
+    "Formatted",
+    "Formatter",
+    "FormatterSpec",
+    "InputConfig",
+    "InputPlugin",
+    "OutputConfig",
+    "OutputPlugin",
+    "PluginConfig",
+    "PluginContext",
+    "Produced",
+    "ResolvedPath",
+    "Segment",
+    "TimestampBatch",
+    "Timestamps",
+    "UserError",
+    "VersatileDatetime",
+    "WriteError",
+    "__version__",
+    "clock_from",
+    "derive_rng",
+    "resolve",
+    "resolve_span",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -29,11 +29,11 @@ class PluginLoadError(EventumError):
     """An installed plugin failed to import or does not meet its protocol."""
 
 
-class EventDropped(EventumError):  # noqa: N818 - reads as a signal, as in `raise EventDropped`
+class EventDropped(EventumError):
     """Raised by event code to drop the current event on purpose (counted as `dropped`)."""
 
 
-class EventsExhausted(EventumError):  # noqa: N818
+class EventsExhausted(EventumError):
     """Raised by an event plugin whose source has ended: the generator finishes gracefully."""
 
 

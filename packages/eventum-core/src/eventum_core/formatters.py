@@ -57,7 +57,9 @@ class JsonFormatter:
             except ValueError as error:
                 failed += 1
                 if failed == 1:
-                    self._log.warning("event is not valid JSON", reason=str(error), event=event[:200])
+                    self._log.warning(
+                        "event is not valid JSON", reason=str(error), event=event[:200]
+                    )
         return Formatted(items, len(events), failed)
 
 
@@ -79,7 +81,9 @@ class JsonBatchFormatter:
             except ValueError as error:
                 failed += 1
                 if failed == 1:
-                    self._log.warning("event is not valid JSON", reason=str(error), event=event[:200])
+                    self._log.warning(
+                        "event is not valid JSON", reason=str(error), event=event[:200]
+                    )
         if not values:
             return Formatted([], len(events), failed)
         if self._indent:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from eventum_core.batch import Formatted, Produced, Timestamps, TimestampBatch
+    from eventum_core.batch import Formatted, Produced, TimestampBatch, Timestamps
     from eventum_core.context import PluginContext
 
 

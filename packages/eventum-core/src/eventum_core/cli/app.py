@@ -1,0 +1,85 @@
+"""The `eventum` command. Importing this module loads typer and nothing heavy: each command
+imports what it needs when it runs, and plugin commands (`eventum.cli` entry points) are imported
+only when invoked."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import entry_points
+
+import typer
+
+from eventum_core.__about__ import __version__
+from eventum_core.cli import generate, inspect
+
+CLI_GROUP = "eventum.cli"
+CORE_COMMANDS = frozenset({"generate", "validate", "plugins"})
+
+
+def _plugin_commands() -> dict[str, str]:
+    """Plugin command names and the distributions that provide them (metadata only)."""
+    return {
+        ep.name: (ep.dist.name if ep.dist else "?")
+        for ep in entry_points(group=CLI_GROUP)
+        if ep.name not in CORE_COMMANDS
+    }
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"eventum-core {__version__} (Python {sys.version.split()[0]})")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    plugin_commands = _plugin_commands()
+    epilog = None
+    if plugin_commands:
+        epilog = "Commands from plugins: " + ", ".join(
+            f"{name} ({dist})" for name, dist in sorted(plugin_commands.items())
+        )
+    app = typer.Typer(
+        name="eventum",
+        help="Eventum: generate realistic events and deliver them anywhere.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        epilog=epilog,
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ) -> None:
+        """Eventum: generate realistic events and deliver them anywhere."""
+
+    app.command("generate", no_args_is_help=True)(generate.generate)
+    app.command("validate")(inspect.validate)
+    app.command("plugins")(inspect.plugins)
+    return app
+
+
+def _run_plugin_command(name: str, args: list[str]) -> None:
+    (ep,) = [ep for ep in entry_points(group=CLI_GROUP) if ep.name == name]
+    try:
+        sub = ep.load()
+    except Exception as error:
+        dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "?"
+        typer.echo(
+            f"eventum: error: command '{name}' from {dist} failed to load: {error}", err=True
+        )
+        raise SystemExit(1) from None
+    if not isinstance(sub, typer.Typer):
+        typer.echo(f"eventum: error: command '{name}' is not a typer app ({ep.value})", err=True)
+        raise SystemExit(1)
+    sub(args=args, prog_name=f"eventum {name}")
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args and not args[0].startswith("-") and args[0] in _plugin_commands():
+        _run_plugin_command(args[0], args[1:])
+        return
+    build_app()(prog_name="eventum")

@@ -1,0 +1,185 @@
+"""`eventum generate`: run one generator from a generator.yml, without a server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eventum_core.cli import values
+
+_RUN = "Run"
+_GEN = "Generation (as in eventum.yml `generation:`)"
+_OUT = "Bounds and output"
+
+
+def generate(
+    path: Annotated[
+        Path,
+        typer.Option("--path", help="The generator.yml (or its folder).", rich_help_panel=_RUN),
+    ],
+    id: Annotated[
+        str, typer.Option("--id", help="Generator id, shown in logs.", rich_help_panel=_RUN)
+    ],
+    live_mode: Annotated[
+        str,
+        typer.Option(
+            "--live-mode",
+            metavar="BOOL",
+            help="true: release events at their timestamps; false: as fast as possible (sample mode).",
+            rich_help_panel=_RUN,
+        ),
+    ] = "true",
+    skip_past: Annotated[
+        str,
+        typer.Option(
+            "--skip-past",
+            metavar="BOOL",
+            help="In live mode, skip timestamps already in the past.",
+            rich_help_panel=_RUN,
+        ),
+    ] = "true",
+    params: Annotated[
+        str | None,
+        typer.Option(
+            "--params",
+            metavar="JSON",
+            help='Values for ${params.x} as a JSON object, e.g. \'{"out": "/tmp/x.log"}\'.',
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Seed for every random source: the same seed repeats a sample-mode run byte for byte.",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
+    cryptfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--cryptfile",
+            exists=True,
+            dir_okay=False,
+            help="Keyring file for ${secrets.x}.",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Timezone of timestamps.", rich_help_panel=_GEN)
+    ] = "UTC",
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch.size",
+            help="Most timestamps per batch [default: 10000 when no delay is given].",
+            rich_help_panel=_GEN,
+        ),
+    ] = None,
+    batch_delay: Annotated[
+        float | None,
+        typer.Option(
+            "--batch.delay",
+            help="Batch delay in seconds (accepted for compatibility; live mode releases each event when due).",
+            rich_help_panel=_GEN,
+        ),
+    ] = None,
+    max_timestamp_batches: Annotated[
+        int, typer.Option("--queue.max-timestamp-batches", rich_help_panel=_GEN)
+    ] = 10,
+    max_event_batches: Annotated[
+        int, typer.Option("--queue.max-event-batches", rich_help_panel=_GEN)
+    ] = 10,
+    keep_order: Annotated[
+        str,
+        typer.Option(
+            "--keep-order",
+            metavar="BOOL",
+            help="Write each batch to every output before the next.",
+            rich_help_panel=_GEN,
+        ),
+    ] = "false",
+    max_concurrency: Annotated[
+        int,
+        typer.Option("--max-concurrency", help="Writes in flight at once.", rich_help_panel=_GEN),
+    ] = 100,
+    write_timeout: Annotated[
+        float,
+        typer.Option("--write-timeout", help="Seconds a write may take.", rich_help_panel=_GEN),
+    ] = 10,
+    max_events: Annotated[
+        int | None,
+        typer.Option("--max-events", help="Stop after this many events.", rich_help_panel=_OUT),
+    ] = None,
+    max_duration: Annotated[
+        str | None,
+        typer.Option(
+            "--max-duration",
+            metavar="DURATION",
+            help="Stop after this long: 30s, 5m, 1h30m.",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            help="More logs: -v adds tracebacks, -vvvv info, -vvvvv debug.",
+            rich_help_panel=_OUT,
+        ),
+    ] = 0,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="plain or json.", rich_help_panel=_OUT)
+    ] = "plain",
+    progress: Annotated[
+        str | None,
+        typer.Option(
+            "--progress",
+            metavar="BOOL",
+            help="Progress line on stderr [default: on a terminal in sample mode].",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
+) -> None:
+    """Run one generator and print or deliver its events."""
+    from eventum_core.cli.session import run_generate
+
+    try:
+        options = {
+            "id": id,
+            "path": path,
+            "live_mode": values.boolean("--live-mode", live_mode),
+            "skip_past": values.boolean("--skip-past", skip_past),
+            "params": values.json_object("--params", params),
+            "seed": seed,
+            "timezone": timezone,
+            "batch": {"size": batch_size, "delay": batch_delay},
+            "queue": {
+                "max_timestamp_batches": max_timestamp_batches,
+                "max_event_batches": max_event_batches,
+            },
+            "keep_order": values.boolean("--keep-order", keep_order),
+            "max_concurrency": max_concurrency,
+            "write_timeout": write_timeout,
+            "max_events": max_events,
+            "max_duration": values.duration("--max-duration", max_duration),
+        }
+        show_progress = None if progress is None else values.boolean("--progress", progress)
+        if log_format not in ("plain", "json"):
+            raise values.BadValue(f"--log-format: expected plain or json (got {log_format!r})")
+    except values.BadValue as error:
+        typer.echo(f"eventum: error: {error}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(
+        run_generate(
+            options,
+            verbosity=verbose,
+            log_format=log_format,  # type: ignore[arg-type]
+            cryptfile=cryptfile,
+            progress=show_progress,
+        )
+    )

@@ -1,0 +1,162 @@
+"""What `eventum generate` does once its options are read: load, run, report, pick the exit code."""
+
+from __future__ import annotations
+
+import os
+import secrets as random_secrets
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import structlog
+from pydantic import ValidationError
+
+from eventum_core import logging as eventum_logging
+from eventum_core.config.generation import GeneratorParameters
+from eventum_core.config.generator import load_plan
+from eventum_core.config.locations import dotted
+from eventum_core.discovery import Registry
+from eventum_core.errors import UserError
+from eventum_core.pipeline.counters import Counters
+from eventum_core.pipeline.runner import GeneratorRun, RunResult
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
+
+
+def error_line(message: str) -> None:
+    for line in message.splitlines() or [message]:
+        print(f"eventum: error: {line}", file=sys.stderr)
+
+
+def parameters_from(options: dict[str, Any]) -> GeneratorParameters:
+    try:
+        return GeneratorParameters.model_validate(options)
+    except ValidationError as error:
+        first = error.errors()[0]
+        option = "--" + dotted(first["loc"]).replace("_", "-")
+        raise UserError(
+            f"{option}: {first['msg'][:1].lower()}{first['msg'][1:]} (got {first.get('input')!r})"
+        ) from None
+
+
+def run_generate(
+    options: dict[str, Any],
+    *,
+    verbosity: int,
+    log_format: eventum_logging.LogFormat,
+    cryptfile: Path | None,
+    progress: bool | None,
+) -> int:
+    eventum_logging.configure(verbosity, log_format)
+    try:
+        parameters = parameters_from(options)
+        if cryptfile is not None:
+            raise UserError(
+                "--cryptfile: keyring secrets arrive with application mode; "
+                "this build cannot read a cryptfile yet"
+            )
+        plan = load_plan(parameters, registry=Registry())
+    except UserError as error:
+        error_line(str(error))
+        return EXIT_USAGE
+    except Exception as error:
+        return _internal(error, verbosity)
+
+    seed = parameters.seed if parameters.seed is not None else random_secrets.randbits(63)
+    show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
+    try:
+        result = anyio.run(
+            _run_with_signals, GeneratorRun(plan, seed, _progress_printer() if show else None)
+        )
+    except Exception as error:
+        return _internal(error, verbosity)
+    if show:
+        print(file=sys.stderr)
+    return _report(result, parameters)
+
+
+def _internal(error: BaseException, verbosity: int) -> int:
+    if verbosity:
+        structlog.get_logger("eventum").exception("internal error")
+    error_line(
+        f"internal error: {type(error).__name__}: {error}"
+        + ("" if verbosity else " (run with -v for details)")
+    )
+    return EXIT_FAILED
+
+
+async def _run_with_signals(run: GeneratorRun) -> RunResult:
+    async def on_signals(scope: anyio.CancelScope) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+            async for signum in received:
+                if run.stopping:
+                    print("\neventum: stopping now, events in flight are lost", file=sys.stderr)
+                    os._exit(EXIT_ABORTED)
+                structlog.get_logger("eventum").warning(
+                    "stopping: writing what was generated", signal=signal.Signals(signum).name
+                )
+                run.stop(interrupted=True)
+
+    async with anyio.create_task_group() as tg:
+        scope = tg.cancel_scope
+        tg.start_soon(on_signals, scope)
+        result = await run.run()
+        scope.cancel()
+    return result
+
+
+def _progress_printer() -> Any:
+    last = [time.monotonic(), 0]
+
+    def show(counters: Counters) -> None:
+        now = time.monotonic()
+        written = counters.written
+        rate = (written - last[1]) / max(now - last[0], 1e-9)
+        last[0], last[1] = now, written
+        elapsed = int(counters.elapsed)
+        sys.stderr.write(
+            f"\r{written:>12,} events  {rate:>10,.0f} events/s  "
+            f"{elapsed // 3600}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d} "
+        )
+        sys.stderr.flush()
+
+    return show
+
+
+def _report(result: RunResult, parameters: GeneratorParameters) -> int:
+    counters = result.counters
+    log = structlog.get_logger("eventum").bind(generator=parameters.id)
+    if result.error:
+        error_line(result.error)
+        if not counters.generated:
+            return EXIT_USAGE if result.user_error else EXIT_FAILED
+    elapsed = counters.elapsed
+    event = counters.event
+    summary: dict[str, Any] = {
+        "generated": counters.generated,
+        "produced": event.produced,
+        "written": counters.written,
+        "seconds": round(elapsed, 3),
+        "events_per_s": round(event.produced / elapsed) if elapsed else 0,
+        "seed": result.seed,
+    }
+    for key in ("produce_failed", "dropped"):
+        if getattr(event, key):
+            summary[key] = getattr(event, key)
+    if parameters.live_mode and counters.lateness.count:
+        summary["lateness"] = counters.lateness.as_dict()
+    log.info("run finished", **summary)
+    if counters.lost:
+        detail = ", ".join(
+            f"{o.name}: {o.write_failed} write failed, {o.format_failed} format failed"
+            for o in counters.outputs
+            if o.write_failed or o.format_failed
+        )
+        error_line(f"{counters.lost} events were not delivered ({detail})")
+        return EXIT_FAILED
+    if result.error:
+        return EXIT_FAILED
+    return EXIT_OK

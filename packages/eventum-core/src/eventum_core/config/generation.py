@@ -1,0 +1,76 @@
+"""How a generator runs (not what it generates): Eventum's `GeneratorParameters`.
+
+The same fields come from `eventum generate` options, eventum.yml `generation:` and startup.yml
+entries, with Eventum's names and defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BatchSettings(_Model):
+    """`size` caps a batch; `delay` is kept for compatibility (see ARCHITECTURE.md, Batching).
+
+    Eventum's rule: 10000 / 1.0 when neither is given; if only one is given the other is None.
+    """
+
+    size: int | None = Field(default=None, ge=1)
+    delay: float | None = Field(default=None, ge=0.1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_as_a_pair(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("size") is None and data.get("delay") is None:
+            return {**data, "size": 10000, "delay": 1.0}
+        return data
+
+
+class QueueSettings(_Model):
+    max_timestamp_batches: int = Field(default=10, ge=1)
+    max_event_batches: int = Field(default=10, ge=1)
+
+
+class GenerationSettings(_Model):
+    """The `generation:` section of eventum.yml; also the base of each generator's parameters."""
+
+    timezone: str = Field(default="UTC", min_length=3)
+    batch: BatchSettings = BatchSettings()
+    queue: QueueSettings = QueueSettings()
+    keep_order: bool = False
+    max_concurrency: int = Field(default=100, ge=1)
+    write_timeout: float = Field(default=10, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class GeneratorParameters(GenerationSettings):
+    """One generator to run: which file, in which mode, with which params."""
+
+    id: str = Field(min_length=1)
+    path: Path
+    live_mode: bool = True
+    skip_past: bool = True
+    params: dict[str, Any] = {}
+    seed: int | None = None
+    max_events: int | None = Field(default=None, ge=1)
+    max_duration: float | None = Field(default=None, gt=0)

@@ -1,0 +1,161 @@
+"""Loading a generator.yml into a validated plan: every plugin found and its config checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from eventum_core.config.generation import GeneratorParameters
+from eventum_core.config.locations import LineIndex, describe
+from eventum_core.config.plugin_config import FormatterSpec
+from eventum_core.config.yaml_source import SecretLookup, load_yaml_file
+from eventum_core.discovery import Kind, Registry
+from eventum_core.errors import ConfigError
+
+CONFIG_FILENAME = "generator.yml"
+
+
+@dataclass(frozen=True, slots=True)
+class PluginSpec:
+    """One plugin of a generator: its class, validated config and place in the file."""
+
+    kind: Kind
+    name: str
+    index: int
+    cls: type[Any]
+    config: BaseModel
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSpec:
+    plugin: PluginSpec
+    formatter: PluginSpec
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratorPlan:
+    """A generator ready to run: nothing in it has been instantiated or opened yet."""
+
+    parameters: GeneratorParameters
+    source: Path
+    base_path: Path
+    started_at: datetime
+    inputs: tuple[PluginSpec, ...]
+    event: PluginSpec
+    outputs: tuple[OutputSpec, ...]
+
+
+def find_config_file(path: Path) -> Path:
+    """The generator.yml itself, or the one inside a generator folder."""
+    if path.is_dir():
+        return path / CONFIG_FILENAME
+    return path
+
+
+def load_plan(
+    parameters: GeneratorParameters,
+    *,
+    registry: Registry,
+    secrets: SecretLookup | None = None,
+    now: datetime | None = None,
+) -> GeneratorPlan:
+    """Read, substitute, parse and validate a generator; raise `ConfigError` naming the place."""
+    source = find_config_file(parameters.path).absolute()
+    data, text = load_yaml_file(
+        source, params=parameters.params, secrets=secrets, what="generator config"
+    )
+    lines = LineIndex(text)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping with `input`, `event` and `output`")
+    unknown = sorted(set(data) - {"input", "event", "output"})
+    if unknown:
+        raise ConfigError(
+            f"{source}:{lines.line_of([unknown[0]]) or 1}: {unknown[0]}: unknown section "
+            "(expected input, event, output)"
+        )
+    tz = parameters.zone
+    started_at = now or datetime.now(tz)
+    context = {"base_path": source.parent, "timezone": tz, "now": started_at}
+    checker = _Checker(source, lines, registry, context)
+
+    inputs = tuple(
+        checker.plugin("input", item, ["input", i], i)
+        for i, item in enumerate(checker.items(data, "input"))
+    )
+    event_section = data.get("event")
+    if not isinstance(event_section, dict):
+        raise ConfigError(f"{source}: event: required section is missing (one event plugin)")
+    event = checker.plugin("event", event_section, ["event"], 0)
+    outputs = tuple(
+        checker.output(item, ["output", i], i)
+        for i, item in enumerate(checker.items(data, "output"))
+    )
+    return GeneratorPlan(parameters, source, source.parent, started_at, inputs, event, outputs)
+
+
+class _Checker:
+    def __init__(
+        self, source: Path, lines: LineIndex, registry: Registry, context: Mapping[str, Any]
+    ) -> None:
+        self.source, self.lines, self.registry, self.context = source, lines, registry, context
+
+    def where(self, loc: list[str | int]) -> str:
+        line = self.lines.line_of(loc)
+        return f"{self.source}:{line}" if line else str(self.source)
+
+    def items(self, data: dict[str, Any], section: str) -> list[Any]:
+        value = data.get(section)
+        if value is None:
+            raise ConfigError(f"{self.source}: {section}: required section is missing")
+        if not isinstance(value, list) or not value:
+            raise ConfigError(
+                f"{self.where([section])}: {section}: expected a non-empty list of plugins"
+            )
+        return value
+
+    def plugin(self, kind: Kind, item: Any, loc: list[str | int], index: int) -> PluginSpec:
+        dotted = f"{loc[0]}[{loc[1]}]" if len(loc) > 1 else str(loc[0])
+        if not isinstance(item, dict) or len(item) != 1:
+            raise ConfigError(
+                f"{self.where(loc)}: {dotted}: expected exactly one plugin name as the key "
+                f"(for example `- stdout: {{}}`)"
+            )
+        ((name, raw),) = item.items()
+        raw = {} if raw is None else raw
+        try:
+            cls = self.registry.load(kind, str(name))
+        except Exception as error:  # not installed, or broken: both are the user's to fix
+            raise ConfigError(f"{self.where([*loc, name])}: {error}") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(
+                f"{self.where([*loc, name])}: {dotted}.{name}: expected a mapping of options"
+            )
+        config = self.validate(cls.Config, raw, [*loc, name])
+        return PluginSpec(kind, str(name), index, cls, config)
+
+    def output(self, item: Any, loc: list[str | int], index: int) -> OutputSpec:
+        spec = self.plugin("output", item, loc, index)
+        formatter: FormatterSpec = getattr(spec.config, "formatter", None) or FormatterSpec(
+            format="plain"
+        )
+        floc = [*loc, spec.name, "formatter"]
+        try:
+            fcls = self.registry.load("formatter", formatter.format)
+        except Exception as error:
+            raise ConfigError(f"{self.where([*floc, 'format'])}: {error}") from None
+        fconfig = self.validate(fcls.Config, formatter.options, floc)
+        return OutputSpec(spec, PluginSpec("formatter", formatter.format, index, fcls, fconfig))
+
+    def validate(
+        self, model: type[BaseModel], raw: dict[str, Any], loc: list[str | int]
+    ) -> BaseModel:
+        try:
+            return model.model_validate(raw, context=dict(self.context))
+        except ValidationError as error:
+            messages = describe(error, source=self.source, prefix=loc, lines=self.lines)
+            raise ConfigError("\n".join(messages)) from None

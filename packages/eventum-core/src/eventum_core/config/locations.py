@@ -1,0 +1,90 @@
+"""Turning a pydantic error location into `file:line: field.path: reason`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+Loc = Sequence[str | int]
+
+
+class LineIndex:
+    """Finds the line of a value in a YAML text by its key path (best effort)."""
+
+    def __init__(self, text: str) -> None:
+        try:
+            self._root: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            self._root = None
+
+    def line_of(self, loc: Loc) -> int | None:
+        node = self._root
+        line = None
+        for part in loc:
+            if isinstance(node, yaml.MappingNode):
+                match = next((v for k, v in node.value if k.value == str(part)), None)
+                if match is None:
+                    key = next(
+                        (k for k, _ in node.value if str(k.value).startswith(f"{part}.")), None
+                    )
+                    return key.start_mark.line + 1 if key is not None else line
+                node = match
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if part >= len(node.value):
+                    return line
+                node = node.value[part]
+            else:
+                return line
+            line = node.start_mark.line + 1
+        return line
+
+
+def dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _reason(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    value = error.get("input")
+    if kind not in ("missing",) and isinstance(value, str | int | float | bool) and value != "":
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "...'"
+        message += f" (got {shown})"
+    return message[:1].lower() + message[1:]
+
+
+def describe(
+    error: ValidationError,
+    *,
+    source: Path,
+    prefix: Loc = (),
+    lines: LineIndex | None = None,
+) -> list[str]:
+    """One `file:line: field: reason` line per validation error."""
+    messages = []
+    for item in error.errors():
+        loc = [*prefix, *(p for p in item["loc"] if isinstance(p, int | str))]
+        line = lines.line_of(loc) if lines else None
+        where = f"{source}:{line}" if line else str(source)
+        field = dotted(loc)
+        messages.append(
+            f"{where}: {field}: {_reason(dict(item))}"
+            if field
+            else f"{where}: {_reason(dict(item))}"
+        )
+    return messages

@@ -1,0 +1,191 @@
+"""Finding plugins: one cached scan of entry points, import only what a config names.
+
+Each kind has an entry-point group; the entry-point name is the name written in YAML. Listing
+reads metadata only. Loading imports one plugin and checks it has what its protocol needs. A plugin
+that is missing gets an install hint; one that fails to import is reported with its distribution
+and version; neither breaks listing. Set EVENTUM_STRICT_PLUGINS=1 to re-raise import errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from eventum_core.errors import PluginLoadError, PluginNotFoundError
+
+Kind = Literal["input", "event", "output", "formatter"]
+GROUPS: dict[Kind, str] = {
+    "input": "eventum.inputs",
+    "event": "eventum.events",
+    "output": "eventum.outputs",
+    "formatter": "eventum.formatters",
+}
+CLI_GROUP = "eventum.cli"
+
+_REQUIRED: dict[Kind, tuple[str, ...]] = {
+    "input": ("generate", "stop"),
+    "event": ("produce", "close"),
+    "output": ("open", "write", "close"),
+    "formatter": ("format",),
+}
+
+# Formatters shipped inside another kind's distribution, for install hints.
+_FORMATTER_HOMES = {
+    "template": "eventum-event-template",
+    "template-batch": "eventum-event-template",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    kind: Kind
+    name: str
+    target: str
+    distribution: str
+    version: str
+    entry_point: EntryPoint | None = None
+
+
+def distribution_for(kind: Kind, name: str) -> str:
+    """The first-party distribution that would provide a plugin of this kind and name."""
+    if kind == "formatter":
+        return _FORMATTER_HOMES.get(name, "")
+    return f"eventum-{kind}-{name.replace('_', '-')}"
+
+
+@cache
+def _scan() -> tuple[PluginInfo, ...]:
+    found = []
+    for kind, group in GROUPS.items():
+        for ep in entry_points(group=group):
+            dist = ep.dist
+            found.append(
+                PluginInfo(
+                    kind=kind,
+                    name=ep.name,
+                    target=ep.value,
+                    distribution=dist.name if dist else "?",
+                    version=dist.version if dist else "?",
+                    entry_point=ep,
+                )
+            )
+    return tuple(found)
+
+
+class Registry:
+    """The plugins one application sees: installed entry points plus explicit registrations.
+
+    Tests and embedding applications register classes directly with `register`; those win over
+    entry points of the same name.
+    """
+
+    def __init__(self, *, scan: bool = True) -> None:
+        self._scan = scan
+        self._registered: dict[tuple[Kind, str], type[Any]] = {}
+        self._loaded: dict[tuple[Kind, str], type[Any]] = {}
+
+    def register(self, kind: Kind, name: str, cls: type[Any]) -> None:
+        self._registered[(kind, name)] = cls
+
+    def infos(self, kind: Kind | None = None) -> list[PluginInfo]:
+        """Installed and registered plugins, sorted, without importing any of them."""
+        items = [i for i in (_scan() if self._scan else ()) if kind in (None, i.kind)]
+        for (k, name), cls in self._registered.items():
+            if kind in (None, k):
+                items.append(
+                    PluginInfo(k, name, f"{cls.__module__}:{cls.__qualname__}", "(registered)", "-")
+                )
+        return sorted(items, key=lambda i: (list(GROUPS).index(i.kind), i.name, i.distribution))
+
+    def names(self, kind: Kind) -> list[str]:
+        return sorted({i.name for i in self.infos(kind)})
+
+    def load(self, kind: Kind, name: str) -> type[Any]:
+        """The plugin class, imported on first use; errors name what to install or fix."""
+        key = (kind, name)
+        if key in self._registered:
+            return self._registered[key]
+        if key in self._loaded:
+            return self._loaded[key]
+        candidates = [i for i in self.infos(kind) if i.name == name and i.entry_point is not None]
+        if not candidates:
+            raise PluginNotFoundError(self._missing_message(kind, name))
+        if len({c.target for c in candidates}) > 1:
+            both = ", ".join(f"{c.target} ({c.distribution})" for c in candidates)
+            raise PluginLoadError(f"{kind} plugin '{name}' is provided twice: {both}")
+        info = candidates[0]
+        cls = load_entry_point(info)
+        self._loaded[key] = cls
+        return cls
+
+    def _missing_message(self, kind: Kind, name: str) -> str:
+        message = f"{kind} plugin '{name}' is not installed"
+        dist = distribution_for(kind, name)
+        if dist:
+            message += f": pip install {dist}"
+        close = difflib.get_close_matches(name, self.names(kind), n=1)
+        if close:
+            message += f" (did you mean '{close[0]}'?)"
+        return message
+
+    def check(self) -> list[tuple[PluginInfo, str | None]]:
+        """Import every plugin; each with None or the reason it is broken."""
+        results: list[tuple[PluginInfo, str | None]] = []
+        for info in self.infos():
+            if info.entry_point is None:
+                results.append((info, None))
+                continue
+            try:
+                load_entry_point(info)
+            except PluginLoadError as error:
+                results.append((info, str(error)))
+            else:
+                results.append((info, None))
+        return results
+
+
+def load_entry_point(info: PluginInfo) -> type[Any]:
+    assert info.entry_point is not None
+    try:
+        cls = info.entry_point.load()
+    except Exception as error:
+        if os.environ.get("EVENTUM_STRICT_PLUGINS"):
+            raise
+        raise PluginLoadError(
+            f"{info.kind} plugin '{info.name}' from {info.distribution} {info.version} "
+            f"failed to import: {type(error).__name__}: {error}"
+        ) from error
+    problem = protocol_problem(info.kind, cls)
+    if problem:
+        raise PluginLoadError(
+            f"{info.kind} plugin '{info.name}' from {info.distribution} {info.version} {problem}"
+        )
+    return cls  # type: ignore[no-any-return]
+
+
+def protocol_problem(kind: Kind, cls: Any) -> str | None:
+    """Why `cls` does not meet the protocol of `kind`, or None."""
+    if not isinstance(cls, type):
+        return f"is not a class ({cls!r})"
+    config = getattr(cls, "Config", None)
+    if not (isinstance(config, type) and issubclass(config, BaseModel)):
+        return "has no `Config` pydantic model"
+    missing = [m for m in _REQUIRED[kind] if not callable(getattr(cls, m, None))]
+    if missing:
+        return f"lacks {', '.join(missing)}"
+    return None
+
+
+def group_by_kind(infos: Iterable[PluginInfo]) -> dict[Kind, list[PluginInfo]]:
+    grouped: dict[Kind, list[PluginInfo]] = defaultdict(list)
+    for info in infos:
+        grouped[info.kind].append(info)
+    return grouped

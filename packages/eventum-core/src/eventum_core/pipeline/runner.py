@@ -1,0 +1,405 @@
+"""Running one generator: inputs -> event plugin -> outputs, with bounded queues between stages.
+
+Stages are anyio tasks in one event loop. Blocking plugin work (pulling timestamps, producing
+events) runs in worker threads, one call per batch. Memory stays flat however long a run lasts:
+each queue holds at most `queue.max_*_batches` batches, so a slow stage slows the ones before it.
+
+Stopping (a signal, `max_events`, `max_duration`, an exhausted event source) stops the inputs only;
+whatever they already released is still produced, formatted and written before outputs close.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import numpy as np
+import structlog
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
+
+from eventum_core.batch import Formatted, Produced, TimestampBatch
+from eventum_core.config.generator import GeneratorPlan, OutputSpec, PluginSpec
+from eventum_core.context import PluginContext
+from eventum_core.errors import UserError, WriteError
+from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
+from eventum_core.pipeline.merge import merge_inputs, tagged
+
+log = structlog.get_logger("eventum")
+
+
+@dataclass(slots=True)
+class EventChunk:
+    events: list[str]
+    timestamps: Any  # the batch's datetime64[us] array, for lateness
+
+
+@dataclass
+class RunResult:
+    counters: Counters
+    error: str | None = None  # why the run could not start or ended early
+    user_error: bool = False
+    interrupted: bool = False
+    seed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.counters.lost == 0
+
+
+@dataclass
+class _Output:
+    spec: OutputSpec
+    plugin: Any
+    formatter: Any
+    counters: OutputCounters
+    label: str = ""
+
+
+class OutputOpenError(Exception):
+    def __init__(self, message: str, *, user_error: bool) -> None:
+        super().__init__(message)
+        self.user_error = user_error
+
+
+@dataclass
+class GeneratorRun:
+    """One execution of a plan. `stop()` may be called from the loop at any time."""
+
+    plan: GeneratorPlan
+    seed: int
+    progress: Callable[[Counters], None] | None = None
+    interrupted: bool = False
+    _stopping: anyio.Event = field(default_factory=anyio.Event)
+    _finished: anyio.Event = field(default_factory=anyio.Event)
+    _inputs: list[Any] = field(default_factory=list)
+    _error: str | None = None
+
+    def context(self, spec: PluginSpec) -> PluginContext:
+        p = self.plan.parameters
+        return PluginContext(
+            generator_id=p.id,
+            kind=spec.kind,
+            name=spec.name,
+            index=spec.index,
+            base_path=self.plan.base_path,
+            timezone=p.zone,
+            started_at=self.plan.started_at,
+            live_mode=p.live_mode,
+            skip_past=p.live_mode and p.skip_past,
+            seed=self.seed,
+        )
+
+    def stop(self, *, interrupted: bool = False) -> None:
+        """Stop taking timestamps from inputs; what was released still goes through."""
+        if self._stopping.is_set():
+            return
+        self.interrupted = self.interrupted or interrupted
+        self._stopping.set()
+        for plugin in self._inputs:
+            try:
+                plugin.stop()
+            except Exception:
+                log.exception("input failed to stop", generator=self.plan.parameters.id)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def run(self) -> RunResult:
+        plan = self.plan
+        counters = Counters(
+            inputs=[InputCounters(s.name) for s in plan.inputs],
+            event=EventCounters(plan.event.name),
+            outputs=[OutputCounters(o.plugin.name) for o in plan.outputs],
+        )
+        self.counters = counters
+        self._tags = [tuple(getattr(s.config, "tags", ())) for s in plan.inputs]
+        try:
+            self._inputs = [s.cls(s.config, self.context(s)) for s in plan.inputs]
+            event = plan.event.cls(plan.event.config, self.context(plan.event))
+            outputs = [
+                _Output(
+                    o,
+                    o.plugin.cls(o.plugin.config, self.context(o.plugin)),
+                    o.formatter.cls(o.formatter.config, self.context(o.formatter)),
+                    counters.outputs[i],
+                    f"output[{i}] {o.plugin.name}",
+                )
+                for i, o in enumerate(plan.outputs)
+            ]
+        except UserError as error:
+            return RunResult(counters, str(error), user_error=True, seed=self.seed)
+        try:
+            await self._open(outputs)
+        except OutputOpenError as error:
+            event.close()
+            return RunResult(counters, str(error), user_error=error.user_error, seed=self.seed)
+
+        p = plan.parameters
+        ts_send, ts_recv = anyio.create_memory_object_stream[TimestampBatch](
+            p.queue.max_timestamp_batches
+        )
+        ev_send, ev_recv = anyio.create_memory_object_stream[EventChunk](p.queue.max_event_batches)
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._input_stage, ts_send)
+                tg.start_soon(self._event_stage, event, ts_recv, ev_send)
+                tg.start_soon(self._output_stage, outputs, ev_recv)
+                watchers = anyio.CancelScope()
+                tg.start_soon(self._watch, watchers)
+                await self._finished.wait()
+                watchers.cancel()
+        finally:
+            with anyio.CancelScope(shield=True):
+                for output in outputs:
+                    try:
+                        await output.plugin.close()
+                    except Exception as error:
+                        log.error("output failed to close", output=output.label, reason=str(error))
+                await anyio.to_thread.run_sync(event.close)
+                for plugin in self._inputs:
+                    plugin.stop()
+            counters.finished = time.monotonic()
+        return RunResult(counters, self._error, interrupted=self.interrupted, seed=self.seed)
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    async def _open(self, outputs: list[_Output]) -> None:
+        failures: list[tuple[_Output, BaseException]] = []
+
+        async def open_one(output: _Output) -> None:
+            try:
+                await output.plugin.open()
+            except Exception as error:
+                failures.append((output, error))
+
+        async with anyio.create_task_group() as tg:
+            for output in outputs:
+                tg.start_soon(open_one, output)
+        if failures:
+            for output in outputs:
+                if all(output is not f for f, _ in failures):
+                    await output.plugin.close()
+            output, error = failures[0]
+            raise OutputOpenError(
+                f"{output.label}: cannot open: {error}", user_error=isinstance(error, UserError)
+            )
+
+    # -- stages -----------------------------------------------------------------------------
+
+    async def _watch(self, scope: anyio.CancelScope) -> None:
+        """Bounds (`max_duration`) and progress reports, until the run finishes."""
+        p = self.plan.parameters
+        with scope:
+            deadline = time.monotonic() + p.max_duration if p.max_duration else math.inf
+            while True:
+                await anyio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+                if self.progress is not None:
+                    self.progress(self.counters)
+                if time.monotonic() >= deadline:
+                    self.stop()
+                    deadline = math.inf
+
+    async def _input_stage(self, send: ObjectSendStream[TimestampBatch]) -> None:
+        plan = self.plan
+        scheduled = [
+            (s.index, p)
+            for s, p in zip(plan.inputs, self._inputs, strict=True)
+            if not getattr(p, "interactive", False)
+        ]
+        interactive = [
+            (s.index, p)
+            for s, p in zip(plan.inputs, self._inputs, strict=True)
+            if getattr(p, "interactive", False)
+        ]
+        size = plan.parameters.batch.size or 10_000
+        async with send, anyio.create_task_group() as tg:
+            if scheduled:
+                stream = merge_inputs([(i, p.generate(size)) for i, p in scheduled], size)
+                tg.start_soon(self._feed, stream, send.clone(), plan.parameters.live_mode)
+            for index, plugin in interactive:
+                # On-demand timestamps are due now: no merging, no waiting for a full batch.
+                tg.start_soon(self._feed, tagged(index, plugin.generate(size)), send.clone(), False)
+
+    async def _feed(
+        self, stream: Iterator[Any], send: ObjectSendStream[TimestampBatch], live: bool
+    ) -> None:
+        done = object()
+        async with send:
+            while not self.stopping:
+                try:
+                    chunk = await anyio.to_thread.run_sync(
+                        next, stream, done, abandon_on_cancel=True
+                    )
+                except Exception as error:
+                    self._fail(f"input failed: {type(error).__name__}: {error}")
+                    return
+                if chunk is done:
+                    return
+                ts, src = chunk
+                try:
+                    if live:
+                        await self._release_when_due(ts, src, send)
+                    else:
+                        await self._emit(ts, src, send)
+                except anyio.BrokenResourceError:
+                    return
+
+    async def _release_when_due(
+        self, ts: Any, src: Any, send: ObjectSendStream[TimestampBatch]
+    ) -> None:
+        """Release each timestamp as soon as it is due, grouping whatever is due at once."""
+        cap = self.plan.parameters.batch.size or len(ts)
+        micros = ts.astype(np.int64)
+        start, end = 0, len(micros)
+        while start < end and not self.stopping:
+            now = time.time_ns() // 1000
+            due = int(np.searchsorted(micros, now, side="right"))
+            if due > start:
+                stop = min(due, start + cap)
+                await self._emit(ts[start:stop], src[start:stop], send)
+                start = stop
+                continue
+            with anyio.move_on_after((micros[start] - now) / 1e6):
+                await self._stopping.wait()
+
+    async def _emit(self, ts: Any, src: Any, send: ObjectSendStream[TimestampBatch]) -> None:
+        plan = self.plan
+        counts = np.bincount(src, minlength=len(plan.inputs))
+        for counter, n in zip(self.counters.inputs, counts.tolist(), strict=False):
+            counter.generated += n
+        await send.send(TimestampBatch(ts, src, self._tags, plan.parameters.zone))
+
+    async def _event_stage(
+        self,
+        plugin: Any,
+        receive: ObjectReceiveStream[TimestampBatch],
+        send: ObjectSendStream[EventChunk],
+    ) -> None:
+        counters = self.counters.event
+        limit = self.plan.parameters.max_events
+        async with receive, send:
+            async for batch in receive:
+                try:
+                    produced: Produced = await anyio.to_thread.run_sync(plugin.produce, batch)
+                except Exception as error:
+                    log.error(
+                        "event plugin failed",
+                        generator=self.plan.parameters.id,
+                        reason=f"{type(error).__name__}: {error}",
+                        exc_info=True,
+                    )
+                    counters.produce_failed += len(batch)
+                    continue
+                events = produced.events
+                if limit is not None and counters.produced + len(events) >= limit:
+                    events = events[: limit - counters.produced]
+                    self.stop()
+                counters.produced += len(events)
+                counters.produce_failed += produced.failed
+                counters.dropped += produced.dropped
+                if events:
+                    await send.send(EventChunk(events, batch.timestamps))
+                if produced.exhausted or (limit is not None and counters.produced >= limit):
+                    self.stop()
+                    break
+
+    async def _output_stage(
+        self, outputs: list[_Output], receive: ObjectReceiveStream[EventChunk]
+    ) -> None:
+        p = self.plan.parameters
+        semaphore = anyio.Semaphore(p.max_concurrency)
+        pairs = [
+            anyio.create_memory_object_stream[EventChunk](p.queue.max_event_batches)
+            for _ in outputs
+        ]
+        try:
+            async with anyio.create_task_group() as tg:
+                for output, (_, out_recv) in zip(outputs, pairs, strict=True):
+                    tg.start_soon(self._writer, output, out_recv, semaphore)
+                sends = [s for s, _ in pairs]
+                try:
+                    async with receive:
+                        async for chunk in receive:
+                            for out_send in sends:
+                                await out_send.send(chunk)
+                finally:
+                    for out_send in sends:  # each writer sees the end of the run
+                        await out_send.aclose()
+        finally:
+            self._finished.set()
+
+    async def _writer(
+        self, output: _Output, receive: ObjectReceiveStream[EventChunk], semaphore: anyio.Semaphore
+    ) -> None:
+        keep_order = self.plan.parameters.keep_order
+        async with receive, anyio.create_task_group() as tg:
+            async for chunk in receive:
+                try:
+                    formatted: Formatted = output.formatter.format(chunk.events)
+                except Exception as error:
+                    output.counters.format_failed += len(chunk.events)
+                    log.error(
+                        "formatter failed",
+                        output=output.label,
+                        reason=f"{type(error).__name__}: {error}",
+                    )
+                    continue
+                output.counters.format_failed += formatted.failed
+                if not formatted.items:
+                    continue
+                await semaphore.acquire()
+                if keep_order:
+                    await self._deliver(output, formatted, chunk, semaphore)
+                else:
+                    tg.start_soon(self._deliver, output, formatted, chunk, semaphore)
+
+    async def _deliver(
+        self, output: _Output, formatted: Formatted, chunk: EventChunk, semaphore: anyio.Semaphore
+    ) -> None:
+        to_write = formatted.events - formatted.failed
+        failed = 0
+        reason = ""
+        try:
+            with anyio.fail_after(self.plan.parameters.write_timeout):
+                await output.plugin.write(formatted.items)
+        except TimeoutError:
+            failed, reason = (
+                to_write,
+                f"write timed out after {self.plan.parameters.write_timeout:g} s",
+            )
+        except WriteError as error:
+            failed = to_write if error.failed is None else formatted.events_in(error.failed)
+            reason = error.reason
+        except Exception as error:
+            failed, reason = to_write, f"{type(error).__name__}: {error}"
+        finally:
+            semaphore.release()
+        output.counters.written += to_write - failed
+        output.counters.write_failed += failed
+        if failed:
+            log.error("events were not written", output=output.label, events=failed, reason=reason)
+        if self.plan.parameters.live_mode:
+            output.counters.lateness.record(chunk.timestamps, time.time_ns() // 1000)
+
+    def _fail(self, message: str) -> None:
+        log.error(message, generator=self.plan.parameters.id)
+        self._error = self._error or message
+        self.stop()
+
+
+async def run_plan(
+    plan: GeneratorPlan,
+    *,
+    seed: int,
+    progress: Callable[[Counters], None] | None = None,
+    on_start: Callable[[GeneratorRun], None] | None = None,
+) -> RunResult:
+    run = GeneratorRun(plan, seed, progress)
+    if on_start is not None:
+        on_start(run)
+    return await run.run()

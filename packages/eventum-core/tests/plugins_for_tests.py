@@ -1,0 +1,115 @@
+"""Small real plugins registered explicitly by core's tests (no entry points needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
+
+import anyio
+import numpy as np
+from pydantic import Field
+
+from eventum_core import (
+    TIMESTAMP_DTYPE,
+    InputConfig,
+    OutputConfig,
+    PluginConfig,
+    PluginContext,
+    Produced,
+    TimestampBatch,
+    WriteError,
+)
+
+
+class RangeConfig(InputConfig):
+    start_us: int = 0
+    step_us: int = 1_000_000
+    count: int = Field(default=10, ge=0)
+
+
+class RangeInput:
+    """`count` timestamps `step_us` apart from `start_us` (epoch microseconds)."""
+
+    Config: ClassVar[type[RangeConfig]] = RangeConfig
+    interactive: ClassVar[bool] = False
+
+    def __init__(self, config: RangeConfig, context: PluginContext) -> None:
+        self.config = config
+
+    def generate(self, size: int) -> Iterator[np.ndarray]:
+        c = self.config
+        for first in range(0, c.count, size):
+            n = min(size, c.count - first)
+            yield (c.start_us + (first + np.arange(n)) * c.step_us).astype(TIMESTAMP_DTYPE)
+
+    def stop(self) -> None:
+        pass
+
+
+class EchoConfig(PluginConfig):
+    fail_every: int = 0
+    exhaust_after: int = 0
+    per_timestamp: int = 1
+
+
+class EchoEvent:
+    """`<iso timestamp> <tags>` per timestamp; can fail or run dry on purpose."""
+
+    Config: ClassVar[type[EchoConfig]] = EchoConfig
+
+    def __init__(self, config: EchoConfig, context: PluginContext) -> None:
+        self.config = config
+        self.seen = 0
+
+    def produce(self, batch: TimestampBatch) -> Produced:
+        events: list[str] = []
+        failed = 0
+        c = self.config
+        for ts, tags in zip(batch.datetimes(), batch.tags(), strict=True):
+            self.seen += 1
+            if c.exhaust_after and self.seen > c.exhaust_after:
+                return Produced(events, failed, exhausted=True)
+            if c.fail_every and self.seen % c.fail_every == 0:
+                failed += 1
+                continue
+            events.extend([f"{ts.isoformat()} {','.join(tags)}"] * c.per_timestamp)
+        return Produced(events, failed)
+
+    def close(self) -> None:
+        pass
+
+
+class MemoryConfig(OutputConfig):
+    fail_first: int = 0
+    delay: float = 0
+
+
+WRITTEN: dict[str, list[str]] = {}
+
+
+class MemoryOutput:
+    """Keeps items in WRITTEN[generator id]; can fail its first writes or be slow."""
+
+    Config: ClassVar[type[MemoryConfig]] = MemoryConfig
+
+    def __init__(self, config: MemoryConfig, context: PluginContext) -> None:
+        self.config = config
+        self.key = context.generator_id
+        self.writes = 0
+
+    async def open(self) -> None:
+        WRITTEN[self.key] = []
+
+    async def write(self, items: Sequence[str]) -> None:
+        self.writes += 1
+        if self.config.delay:
+            await anyio.sleep(self.config.delay)
+        if self.writes <= self.config.fail_first:
+            raise WriteError("sink refused", retryable=False)
+        WRITTEN[self.key].extend(items)
+
+    async def close(self) -> None:
+        pass
+
+
+__all__ = ["EchoEvent", "MemoryOutput", "RangeInput"]

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from eventum_core.discovery import Registry
+from eventum_core.pipeline.lateness import LagStats
+from eventum_core.pipeline.merge import merge_inputs
+from eventum_core.testing import run_generator
+
+from .plugins_for_tests import WRITTEN, EchoEvent, MemoryOutput, RangeInput
+
+
+@pytest.fixture
+def registry() -> Registry:
+    r = Registry()
+    r.register("input", "range", RangeInput)
+    r.register("event", "echo", EchoEvent)
+    r.register("output", "memory", MemoryOutput)
+    return r
+
+
+def config(
+    *inputs: dict[str, Any],
+    event: dict[str, Any] | None = None,
+    output: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "input": [{"range": i} for i in inputs],
+        "event": {"echo": event or {}},
+        "output": [{"memory": output or {}}],
+    }
+
+
+def test_every_timestamp_becomes_an_event_in_order(tmp_path: Path, registry: Registry) -> None:
+    run = run_generator(
+        config({"count": 25_000}), base_path=tmp_path, registry=registry, batch={"size": 1000}
+    )
+    assert len(run.events) == 25_000
+    assert run.events[0].startswith("1970-01-01T00:00:00+00:00")
+    assert run.events == WRITTEN["test"]
+    assert run.counters.generated == 25_000
+    assert run.counters.outputs[0].written == 25_000
+    assert run.result.ok
+
+
+def test_inputs_merge_chronologically_with_their_tags(tmp_path: Path, registry: Registry) -> None:
+    run = run_generator(
+        config(
+            {"count": 50, "step_us": 2_000_000, "tags": ["even"]},
+            {"count": 50, "start_us": 1_000_000, "step_us": 2_000_000, "tags": ["odd"]},
+        ),
+        base_path=tmp_path,
+        registry=registry,
+        batch={"size": 7},
+    )
+    stamps = [e.split()[0] for e in run.events]
+    assert stamps == sorted(stamps) and len(stamps) == 100
+    assert [e.split()[1] for e in run.events[:4]] == ["even", "odd", "even", "odd"]
+    assert [c.generated for c in run.counters.inputs] == [50, 50]
+
+
+def test_timezone_applies_to_event_timestamps(tmp_path: Path, registry: Registry) -> None:
+    run = run_generator(
+        config({"count": 1}), base_path=tmp_path, registry=registry, timezone="Asia/Kolkata"
+    )
+    assert run.events[0].startswith("1970-01-01T05:30:00+05:30")
+
+
+def test_max_events_stops_exactly(tmp_path: Path, registry: Registry) -> None:
+    run = run_generator(
+        config({"count": 10_000}, event={"per_timestamp": 3}),
+        base_path=tmp_path,
+        registry=registry,
+        max_events=1000,
+        batch={"size": 100},
+    )
+    assert len(run.events) == 1000
+    assert run.result.ok
+
+
+def test_exhausted_event_source_finishes_gracefully(tmp_path: Path, registry: Registry) -> None:
+    run = run_generator(
+        config({"count": 1000}, event={"exhaust_after": 10}), base_path=tmp_path, registry=registry
+    )
+    assert len(run.events) == 10
+    assert run.result.error is None
+
+
+def test_produce_failures_are_counted_and_the_run_goes_on(
+    tmp_path: Path, registry: Registry
+) -> None:
+    run = run_generator(
+        config({"count": 100}, event={"fail_every": 10}), base_path=tmp_path, registry=registry
+    )
+    assert run.counters.event.produce_failed == 10
+    assert len(run.events) == 90
+
+
+def test_write_failures_are_counted_as_lost(tmp_path: Path, registry: Registry) -> None:
+    run = run_generator(
+        config({"count": 100}, output={"fail_first": 2}),
+        base_path=tmp_path,
+        registry=registry,
+        batch={"size": 10},
+        keep_order=True,
+    )
+    memory = run.counters.outputs[0]
+    assert (memory.written, memory.write_failed) == (80, 20)
+    assert run.counters.lost == 20
+    assert not run.result.ok
+
+
+def test_slow_output_times_out_and_counts(tmp_path: Path, registry: Registry) -> None:
+    run = run_generator(
+        config({"count": 10}, output={"delay": 3}),
+        base_path=tmp_path,
+        registry=registry,
+        write_timeout=1,
+    )
+    assert run.counters.outputs[0].write_failed == 10
+
+
+def test_same_seed_same_run(tmp_path: Path, registry: Registry) -> None:
+    first = run_generator(config({"count": 10}), base_path=tmp_path, registry=registry, seed=7)
+    second = run_generator(config({"count": 10}), base_path=tmp_path, registry=registry, seed=7)
+    assert first.events == second.events
+
+
+def test_live_mode_releases_events_when_due(tmp_path: Path, registry: Registry) -> None:
+    start_us = time.time_ns() // 1000 + 300_000
+    started = time.monotonic()
+    run = run_generator(
+        config({"count": 20, "start_us": start_us, "step_us": 20_000}),
+        base_path=tmp_path,
+        registry=registry,
+        live_mode=True,
+        skip_past=False,
+    )
+    elapsed = time.monotonic() - started
+    assert len(run.events) == 20
+    assert elapsed >= 0.3 + 19 * 0.02 - 0.05  # not before the last timestamp
+    lateness = run.counters.lateness
+    assert lateness.count == 20
+    assert lateness.percentile_ms(99) < 50
+    assert lateness.late == 0
+
+
+def test_merge_rechunks_to_size() -> None:
+    def arrays(start: int, n: int, step: int) -> Any:
+        for i in range(0, n, 3):
+            yield (start + np.arange(i, min(i + 3, n)) * step).astype("datetime64[us]")
+
+    chunks = list(merge_inputs([(0, arrays(0, 10, 2)), (1, arrays(1, 10, 2))], 4))
+    sizes = [len(ts) for ts, _ in chunks]
+    assert sizes == [4, 4, 4, 4, 4]
+    merged = np.concatenate([ts for ts, _ in chunks]).astype(np.int64)
+    assert merged.tolist() == list(range(20))
+    sources = np.concatenate([s for _, s in chunks]).tolist()
+    assert sources == [0, 1] * 10
+
+
+def test_lag_percentiles_are_close() -> None:
+    stats = LagStats()
+    lags_ms = np.arange(1, 1001)
+    now = 10_000_000_000
+    stats.record((now - lags_ms * 1000).astype("datetime64[us]"), now)
+    assert stats.percentile_ms(50) == pytest.approx(500, rel=0.1)
+    assert stats.percentile_ms(99) == pytest.approx(990, rel=0.1)
+    assert stats.max_us == 1_000_000
+    assert stats.late == 0
