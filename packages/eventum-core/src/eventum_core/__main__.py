@@ -1,0 +1,5 @@
+"""`python -m eventum_core` is the `eventum` command."""
+
+from eventum_core.cli.app import main
+
+main()
