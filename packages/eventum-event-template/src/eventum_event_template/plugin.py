@@ -1,0 +1,269 @@
+"""The `template` event plugin: renders Jinja templates for each timestamp."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError
+
+from eventum_core import ConfigError, PluginContext, Produced, TimestampBatch
+from eventum_event_template.conditions import CheckContext
+from eventum_event_template.config import (
+    CsvSample,
+    ItemsSample,
+    ModeConfig,
+    SampleConfig,
+    TemplateEventConfig,
+)
+from eventum_event_template.dispatch import (
+    Dispatcher,
+    DispatchSignal,
+    DropSignal,
+    ExhaustSignal,
+    NextSignal,
+)
+from eventum_event_template.modules import ModuleProvider
+from eventum_event_template.pickers import FsmPicker, make_picker
+from eventum_event_template.rendering import (
+    CompiledTemplate,
+    batch_template,
+    error_location,
+    has_extends,
+    make_environment,
+)
+from eventum_event_template.samples import Sample, csv_sample, items_sample, json_sample
+from eventum_event_template.state import GLOBAL_STATE, State
+from eventum_event_template.subprocess_runner import SubprocessRunner
+from eventum_event_template.timetext import timestamp_texts
+
+
+class Samples:
+    """The `samples` global: `samples.name` or `samples['name']`."""
+
+    def __init__(self, samples: dict[str, Sample]) -> None:
+        self.__dict__.update(samples)
+
+    def __getitem__(self, name: str) -> Sample:
+        try:
+            return self.__dict__[name]  # type: ignore[no-any-return]
+        except KeyError:
+            raise KeyError(f"no sample {name!r}") from None
+
+
+def _load_sample(name: str, config: SampleConfig, context: PluginContext, rng: Any) -> Sample:
+    if isinstance(config, ItemsSample):
+        return items_sample(config.source, rng, name)
+    path = context.resolve_path(config.source)
+    if isinstance(config, CsvSample):
+        return csv_sample(
+            path,
+            header=config.header,
+            delimiter=config.delimiter,
+            quotechar=config.quotechar,
+            rng=rng,
+            name=name,
+        )
+    return json_sample(path, rng=rng, name=name)
+
+
+class _Failures:
+    """Render errors of one batch, logged once per template with a count."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._by_alias: dict[str, tuple[int, str, str | None, int | None]] = {}
+
+    def add(self, alias: str, message: str, file: str | None, line: int | None) -> None:
+        self.count += 1
+        seen = self._by_alias.get(alias)
+        if seen is None:
+            self._by_alias[alias] = (1, message, file, line)
+        else:
+            self._by_alias[alias] = (seen[0] + 1, *seen[1:])
+
+    def log(self, logger: Any) -> None:
+        for alias, (count, message, file, line) in self._by_alias.items():
+            logger.error(
+                "template render failed",
+                template=alias,
+                file=file,
+                line=line,
+                error=message,
+                failed_events=count,
+            )
+
+
+class TemplateEvent:
+    """Renders the picked template(s) for each timestamp; see the package README."""
+
+    Config: ClassVar[type[TemplateEventConfig]] = TemplateEventConfig
+
+    def __init__(self, config: TemplateEventConfig, context: PluginContext) -> None:
+        cfg: ModeConfig = config.root
+        self._log = context.logger
+        rng = context.rng
+        samples = {
+            name: _load_sample(name, sample, context, rng) for name, sample in cfg.samples.items()
+        }
+        self.shared = State()
+        self._env = env = make_environment(context.base_path, rng)
+        env.globals.update(
+            params=cfg.params,
+            samples=Samples(samples),
+            module=ModuleProvider(rng),
+            subprocess=SubprocessRunner(),
+            shared=self.shared,
+            globals=GLOBAL_STATE,
+            dispatch=Dispatcher(),
+        )
+        self._templates = {
+            alias: self._compile(env, alias, str(spec.template.as_posix()), spec.vars)
+            for alias, spec in cfg.template_specs().items()
+        }
+        self._picker = make_picker(cfg, rng)
+        self._fsm = isinstance(self._picker, FsmPicker)
+        first = next(iter(self._templates.values()))
+        self._check = CheckContext(
+            timestamp=datetime.now(UTC),
+            tags=(),
+            states={"locals": first.locals, "shared": self.shared, "globals": GLOBAL_STATE},
+        )
+        self._batchable = not self._fsm and all(t.batchable for t in self._templates.values())
+        self._text_timestamps = all(t.text_timestamps for t in self._templates.values())
+        self._exhausted = False
+
+    @staticmethod
+    def _compile(
+        env: Environment, alias: str, name: str, vars_: dict[str, Any]
+    ) -> CompiledTemplate:
+        try:
+            template = env.get_template(name)
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except TemplateNotFound as error:
+            raise ConfigError(
+                f"template {alias!r}: file not found: {error.name} (in {env.loader.searchpath})"  # type: ignore[union-attr]
+            ) from None
+        except TemplateSyntaxError as error:
+            raise ConfigError(
+                f"template {alias!r}: syntax error in {error.filename or name}, "
+                f"line {error.lineno}: {error.message}"
+            ) from None
+        return CompiledTemplate(
+            alias,
+            name,
+            template,
+            render_vars={"vars": vars_},
+            locals_=State(),
+            batch=batch_template(env, source),
+            fresh_context=has_extends(env, source),
+        )
+
+    @property
+    def local_states(self) -> dict[str, State]:
+        return {alias: t.locals for alias, t in self._templates.items()}
+
+    def produce(self, batch: TimestampBatch) -> Produced:
+        if self._exhausted:
+            return Produced([], exhausted=True)
+        if not len(batch):
+            return Produced([])
+        tags = batch.tags()
+        if self._batchable:
+            texts = None
+            if self._text_timestamps:
+                texts = timestamp_texts(batch.timestamps, batch.timezone)
+            events = self._produce_batch(texts or batch.datetimes(), tags)
+            if events is not None:
+                return Produced(events)
+        return self._produce_each(batch.datetimes(), tags)
+
+    def _produce_batch(
+        self, timestamps: list[datetime] | list[str], tags: list[tuple[str, ...]]
+    ) -> list[str] | None:
+        picks = self._picker.pick_batch(len(timestamps))
+        templates = self._templates
+        if picks is None:  # mode `all`
+            rendered = [t.render_batch(timestamps, tags) for t in templates.values()]
+            if any(r is None for r in rendered):
+                return None
+            if len(rendered) == 1:
+                return rendered[0]
+            return [event for events in zip(*rendered, strict=True) for event in events]  # type: ignore[arg-type]
+        indices: dict[str, list[int]] = {}
+        for i, alias in enumerate(picks):
+            indices.setdefault(alias, []).append(i)
+        events: list[str] = [""] * len(timestamps)
+        for alias, positions in indices.items():
+            part = templates[alias].render_batch(
+                [timestamps[i] for i in positions], [tags[i] for i in positions]
+            )
+            if part is None:
+                return None
+            for i, event in zip(positions, part, strict=True):
+                events[i] = event
+        return events
+
+    def _produce_each(
+        self, timestamps: Sequence[datetime], tags: Sequence[tuple[str, ...]]
+    ) -> Produced:
+        templates = self._templates
+        pick = self._picker.pick
+        check = self._check
+        fsm = self._fsm
+        events: list[str] = []
+        failures = _Failures()
+        dropped = 0
+        exhausted = False
+        for timestamp, event_tags in zip(timestamps, tags, strict=True):
+            if fsm:
+                check.timestamp = timestamp
+                check.tags = event_tags
+            repicks = 0
+            while True:
+                aliases = pick(check)
+                current = templates[aliases[0]]
+                try:
+                    if len(aliases) == 1:
+                        rendered = [current.render(timestamp, event_tags)]
+                    else:
+                        rendered = []
+                        for alias in aliases:
+                            current = templates[alias]
+                            rendered.append(current.render(timestamp, event_tags))
+                except DispatchSignal as signal:
+                    check.states["locals"] = current.locals
+                    if isinstance(signal, DropSignal):
+                        dropped += 1
+                    elif isinstance(signal, NextSignal):
+                        repicks += 1
+                        if repicks <= signal.max_repicks:
+                            continue
+                        failures.add(
+                            current.alias,
+                            f"dispatch.next(): repick limit exceeded ({signal.max_repicks})",
+                            current.file,
+                            None,
+                        )
+                    elif isinstance(signal, ExhaustSignal):
+                        exhausted = True
+                    break
+                except Exception as error:
+                    file, line = error_location(error)
+                    failures.add(
+                        current.alias, f"{type(error).__name__}: {error}", file or current.file,
+                        line,
+                    )  # fmt: skip
+                    break
+                check.states["locals"] = current.locals
+                events.extend(rendered)
+                break
+            if exhausted:
+                self._exhausted = True
+                break
+        failures.log(self._log)
+        return Produced(events, failed=failures.count, dropped=dropped, exhausted=exhausted)
+
+    def close(self) -> None:
+        """Nothing to release: state lives as long as the plugin."""
