@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 from pydantic import BaseModel
 
-from eventum_core import TimestampBatch
 from eventum_core.testing import EventPluginContract, run_generator
 from eventum_event_replay import ReplayEvent
 
@@ -21,10 +18,6 @@ class TestReplayContract(EventPluginContract):
         (base_path / "log.txt").write_text("a\nb\n")
         return super().make_config(base_path, **overrides)
 
-    def batch(self, count: int) -> TimestampBatch:
-        # Works around the base class adding two datetime64 arrays.
-        stamps = np.datetime64("2024-01-01T00:00:00", "us") + np.arange(count).astype("m8[us]")
-        return TimestampBatch(stamps, np.zeros(count, dtype=np.uint16), [("tag",)], UTC)
 
 
 def test_generator_finishes_when_the_file_ends(tmp_path: Path) -> None:

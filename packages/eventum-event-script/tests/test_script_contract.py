@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 from pydantic import BaseModel
 
-from eventum_core import TimestampBatch
 from eventum_core.testing import EventPluginContract, run_generator
 from eventum_event_script import ScriptEvent
 
@@ -25,10 +22,6 @@ class TestScriptContract(EventPluginContract):
         (base_path / "script.py").write_text(SCRIPT)
         return super().make_config(base_path, **overrides)
 
-    def batch(self, count: int) -> TimestampBatch:
-        # Works around the base class adding two datetime64 arrays.
-        stamps = np.datetime64("2024-01-01T00:00:00", "us") + np.arange(count).astype("m8[us]")
-        return TimestampBatch(stamps, np.zeros(count, dtype=np.uint16), [("tag",)], UTC)
 
 
 def test_runs_in_a_generator_until_exhausted(tmp_path: Path) -> None:

@@ -102,9 +102,8 @@ class EventPluginContract(_PluginContract):
     kind = "event"
 
     def batch(self, count: int) -> TimestampBatch:
-        ts = np.arange(count, dtype=np.int64).astype(TIMESTAMP_DTYPE) + np.datetime64(
-            NOW.replace(tzinfo=None), "us"
-        )
+        start = np.datetime64(NOW.replace(tzinfo=None), "us")
+        ts = (start + np.arange(count).astype("m8[s]")).astype(TIMESTAMP_DTYPE)
         return TimestampBatch(ts, np.zeros(count, dtype=np.uint16), [("tag",)], UTC)
 
     def test_produces_strings_for_a_batch(self, tmp_path: Path) -> None:
