@@ -156,7 +156,10 @@ class Matches(_Condition):
     @classmethod
     def _valid_regex(cls, value: dict[str, str]) -> dict[str, str]:
         for pattern in value.values():
-            re.compile(pattern)
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
         return value
 
     def check(self, ctx: CheckContext) -> bool:
