@@ -1,0 +1,65 @@
+"""The `cron` input: `count` timestamps at each tick of a cron expression."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+import numpy as np
+
+from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, resolve_span
+from eventum_input_cron.config import CronConfig
+from eventum_input_cron.schedule import CronSchedule, Micros
+
+
+class CronInput:
+    """Ticks of `expression` in the generator's timezone, from `start` to `end` inclusive.
+
+    An endless schedule (`end: never`) is computed lazily, a day at a time.
+    """
+
+    Config: ClassVar[type[CronConfig]] = CronConfig
+    interactive: ClassVar[bool] = False
+
+    def __init__(self, config: CronConfig, context: PluginContext) -> None:
+        tz = context.timezone
+        self._start, self._end = resolve_span(
+            config.start, config.end, tz=tz, now=context.started_at
+        )
+        if context.live_mode and context.skip_past:
+            self._start = max(self._start, context.started_at)
+        self._schedule = CronSchedule(config.expression, tz)
+        self._count = config.count
+        self._stopped = False
+
+    def generate(self, size: int) -> Iterator[Timestamps]:
+        if self._end is not None and self._start > self._end:
+            return
+        held: list[Micros] = []
+        held_size = 0
+        for chunk in self._repeated(self._schedule.ticks(self._start, self._end), size):
+            if self._stopped:
+                return
+            held.append(chunk)
+            held_size += len(chunk)
+            if held_size < size:
+                continue
+            data = np.concatenate(held)
+            whole = len(data) - len(data) % size
+            for i in range(0, whole, size):
+                yield data[i : i + size].view(TIMESTAMP_DTYPE)
+            held = [data[whole:]]
+            held_size = len(data) - whole
+        if held_size and not self._stopped:
+            yield np.concatenate(held).view(TIMESTAMP_DTYPE)
+
+    def _repeated(self, days: Iterator[Micros], size: int) -> Iterator[Micros]:
+        """Each tick `count` times, in pieces of about `size` so no piece grows huge."""
+        count = self._count
+        step = max(1, size // count)
+        for ticks in days:
+            for i in range(0, len(ticks), step):
+                yield np.repeat(ticks[i : i + step], count)
+
+    def stop(self) -> None:
+        self._stopped = True
