@@ -22,7 +22,7 @@ def csv_files(tmp_path):
     (tmp_path / "users.json").write_text(
         json.dumps(
             [{"name": "ann", "role": "admin", "w": 0}, {"name": "bob", "role": "user", "w": 3}]
-        )  # fmt: skip
+        )
     )
     return tmp_path
 

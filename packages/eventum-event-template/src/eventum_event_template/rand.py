@@ -74,6 +74,9 @@ _PUBLIC_V4 = tuple(
         ("203.0.114.0", "223.255.255.255", 8),
     )
 )
+_V6_GLOBAL = ipaddress.IPv6Network("2000::/3")
+_V6_LINK_LOCAL = ipaddress.IPv6Network("fe80::/10")
+_V6_ULA = ipaddress.IPv6Network("fc00::/7")
 _PUBLIC_V4_WEIGHTS = tuple(w for _, _, w in _PUBLIC_V4)
 
 
@@ -236,18 +239,18 @@ class Network:
     def ip_v6(self) -> str:
         return str(ipaddress.IPv6Address(self._rng.getrandbits(128)))
 
-    def _v6_in(self, prefix: int, prefix_len: int) -> str:
-        host_bits = 128 - prefix_len
-        return str(ipaddress.IPv6Address(prefix | self._rng.getrandbits(host_bits)))
+    def _v6_in(self, net: ipaddress.IPv6Network) -> str:
+        host = self._rng.getrandbits(128 - net.prefixlen)
+        return str(ipaddress.IPv6Address(int(net.network_address) | host))
 
     def ip_v6_global(self) -> str:
-        return self._v6_in(0x2 << 125, 3)
+        return self._v6_in(_V6_GLOBAL)
 
     def ip_v6_link_local(self) -> str:
-        return self._v6_in(0xFE8 << 114, 10)
+        return self._v6_in(_V6_LINK_LOCAL)
 
     def ip_v6_ula(self) -> str:
-        return self._v6_in(0xFC << 120, 7)
+        return self._v6_in(_V6_ULA)
 
     def mac(self, *, oui: str | None = None, vendor: str | None = None) -> str:
         """Six random bytes; with `oui` (`aa:bb:cc`) or `vendor`, only the last three vary."""
