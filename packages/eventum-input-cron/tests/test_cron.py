@@ -13,6 +13,7 @@ from croniter import croniter_range
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
+from eventum_core.testing import InputPluginContract
 from eventum_input_cron import CronConfig, CronInput
 
 NOW = datetime(2024, 1, 1, 12, 0, 0, 250_000, tzinfo=UTC)
@@ -372,3 +373,9 @@ def test_unreadable_start_is_rejected(tmp_path: Path) -> None:
 def test_unknown_field_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         make({"expression": "* * * * *", "count": 1, "seconds": 1}, tmp_path)
+
+
+class TestCronContract(InputPluginContract):
+    plugin_class = CronInput
+    entry_point = "cron"
+    valid_config = {"expression": "* * * * * */2", "count": 3, "start": "2024-01-01T00:00:00Z"}
