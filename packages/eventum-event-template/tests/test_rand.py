@@ -28,10 +28,12 @@ def many(fn, n=N):
 def test_choice_choices_shuffle(rand):
     assert Counter(many(lambda: rand.choice("ab")))["a"] == pytest.approx(N / 2, rel=0.06)
     picks = rand.choices([1, 2, 3], 5)
-    assert len(picks) == 5 and set(picks) <= {1, 2, 3}
+    assert len(picks) == 5
+    assert set(picks) <= {1, 2, 3}
     assert sorted(rand.shuffle([3, 1, 2])) == [1, 2, 3]
     shuffled = rand.shuffle("abcdef")
-    assert isinstance(shuffled, str) and sorted(shuffled) == list("abcdef")
+    assert isinstance(shuffled, str)
+    assert sorted(shuffled) == list("abcdef")
 
 
 def test_weighted_choice_with_lists_and_dict(rand):
@@ -51,7 +53,9 @@ def test_weighted_choices(rand):
 
 
 def test_chance(rand):
-    assert rand.chance(0) is False and rand.chance(1) is True and rand.chance(-1) is False
+    assert rand.chance(0) is False
+    assert rand.chance(1) is True
+    assert rand.chance(-1) is False
     assert sum(many(lambda: rand.chance(0.3))) == pytest.approx(0.3 * N, rel=0.08)
 
 
@@ -60,7 +64,8 @@ def test_number_distributions(rand):
     ints = many(lambda: n.integer(1, 6))
     assert set(ints) == {1, 2, 3, 4, 5, 6}
     floats = many(lambda: n.floating(2.0, 4.0))
-    assert min(floats) >= 2.0 and max(floats) <= 4.0
+    assert min(floats) >= 2.0
+    assert max(floats) <= 4.0
     assert statistics.mean(floats) == pytest.approx(3.0, abs=0.05)
     gauss = many(lambda: n.gauss(10, 2))
     assert statistics.mean(gauss) == pytest.approx(10, abs=0.15)
@@ -75,7 +80,8 @@ def test_number_distributions(rand):
     assert statistics.median(pareto) == pytest.approx(2.0 * 2 ** (1 / 3), rel=0.05)
     assert n.pareto(2.0) >= 1.0
     tri = many(lambda: n.triangular(0, 10, 8))
-    assert min(tri) >= 0 and max(tri) <= 10
+    assert min(tri) >= 0
+    assert max(tri) <= 10
     assert statistics.mean(tri) == pytest.approx(6.0, abs=0.15)
     assert (n.clamp(5, 0, 3), n.clamp(-1, 0, 3), n.clamp(2, 0, 3)) == (3, 0, 2)
 
@@ -164,7 +170,8 @@ def test_mac(rand):
 def test_crypto(rand):
     c = rand.crypto
     value = uuid.UUID(c.uuid4())
-    assert value.version == 4 and value.variant == uuid.RFC_4122
+    assert value.version == 4
+    assert value.variant == uuid.RFC_4122
     assert len({c.uuid4() for _ in range(100)}) == 100
     assert re.fullmatch("[0-9a-f]{32}", c.md5())
     assert re.fullmatch("[0-9a-f]{40}", c.sha1())

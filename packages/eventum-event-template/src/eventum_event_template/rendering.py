@@ -170,6 +170,14 @@ _UNBATCHABLE_NODES = (
 
 
 def _batchable(ast: nodes.Template) -> bool:
+    # `loop` inside the template's own for-loops is theirs, not the batch loop's.
+    own_loop = {
+        id(name)
+        for for_node in ast.find_all(nodes.For)
+        for child in for_node.body
+        for name in child.find_all(nodes.Name)
+        if name.name == "loop"
+    }
     module_targets = set()
     for node in ast.find_all(nodes.Getattr):
         if isinstance(node.node, nodes.Name) and node.node.name == "module":
@@ -183,7 +191,11 @@ def _batchable(ast: nodes.Template) -> bool:
             return False
         if isinstance(node, nodes.Name) and (
             node.name.startswith("__eventum")
-            or (node.name in _UNBATCHABLE_NAMES and id(node) not in module_targets)
+            or (
+                node.name in _UNBATCHABLE_NAMES
+                and id(node) not in module_targets
+                and id(node) not in own_loop
+            )
         ):
             return False
     return True
