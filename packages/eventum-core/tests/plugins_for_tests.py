@@ -81,6 +81,9 @@ class EchoEvent:
 
 class MemoryConfig(OutputConfig):
     fail_first: int = 0
+    retryable: bool = False
+    reject_odd: bool = False  # a partial failure: items at odd positions, permanently
+    gone_after: int = 0
     delay: float = 0
 
 
@@ -104,8 +107,14 @@ class MemoryOutput:
         self.writes += 1
         if self.config.delay:
             await anyio.sleep(self.config.delay)
-        if self.writes <= self.config.fail_first:
-            raise WriteError("sink refused", retryable=False)
+        c = self.config
+        if self.writes <= c.fail_first:
+            raise WriteError("sink refused", retryable=c.retryable)
+        if c.gone_after and self.writes > c.gone_after:
+            raise WriteError("broken pipe", sink_gone=True)
+        if c.reject_odd:
+            WRITTEN[self.key].extend(items[0::2])
+            raise WriteError("mapping rejected", failed=list(range(1, len(items), 2)))
         WRITTEN[self.key].extend(items)
 
     async def close(self) -> None:

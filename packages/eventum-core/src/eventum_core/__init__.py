@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Timestamps as Timestamps,
     )
     from eventum_core.config.plugin_config import (
+        Encoding as Encoding,
         ExistingFile as ExistingFile,
     )
     from eventum_core.config.plugin_config import (
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     )
     from eventum_core.config.plugin_config import (
         ResolvedPath as ResolvedPath,
+        RetryPolicy as RetryPolicy,
     )
     from eventum_core.context import (
         PluginContext as PluginContext,
@@ -103,12 +105,14 @@ _EXPORTS = {
     "Produced": "eventum_core.batch",
     "Timestamps": "eventum_core.batch",
     "TimestampBatch": "eventum_core.batch",
+    "Encoding": "eventum_core.config.plugin_config",
     "ExistingFile": "eventum_core.config.plugin_config",
     "FormatterSpec": "eventum_core.config.plugin_config",
     "InputConfig": "eventum_core.config.plugin_config",
     "OutputConfig": "eventum_core.config.plugin_config",
     "PluginConfig": "eventum_core.config.plugin_config",
     "ResolvedPath": "eventum_core.config.plugin_config",
+    "RetryPolicy": "eventum_core.config.plugin_config",
     "PluginContext": "eventum_core.context",
     "Segment": "eventum_core.context",
     "derive_rng": "eventum_core.context",
@@ -135,6 +139,7 @@ __all__ = [
     "EventPlugin",
     "EventsExhausted",
     "EventumError",
+    "Encoding",
     "ExistingFile",
     "Formatted",
     "Formatter",
@@ -147,6 +152,7 @@ __all__ = [
     "PluginContext",
     "Produced",
     "ResolvedPath",
+    "RetryPolicy",
     "Segment",
     "TimestampBatch",
     "Timestamps",

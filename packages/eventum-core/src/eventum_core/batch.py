@@ -92,8 +92,13 @@ class Formatted:
     events: int
     failed: int = 0
 
+    @property
+    def formatted(self) -> int:
+        """Events carried by `items` (those the formatter did not fail on)."""
+        return self.events - self.failed
+
     def events_in(self, item_indices: Sequence[int]) -> int:
         """How many events the given items carry."""
-        if len(self.items) == self.events:
+        if len(self.items) == self.formatted:
             return len(item_indices)
-        return self.events if item_indices else 0
+        return self.formatted if item_indices else 0

@@ -42,13 +42,20 @@ class WriteError(EventumError):
 
     `retryable` tells core whether trying again may succeed (a timeout, a 503) or not (a 400, a
     parse error). `failed` lists the indices of the failed items when only some failed; None means
-    all of them.
+    all of them. `sink_gone` says the sink will never take another write (a closed pipe): core
+    stops writing to this output and counts the rest as failed without trying.
     """
 
     def __init__(
-        self, reason: str, *, retryable: bool = False, failed: Sequence[int] | None = None
+        self,
+        reason: str,
+        *,
+        retryable: bool = False,
+        failed: Sequence[int] | None = None,
+        sink_gone: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.failed = failed
+        self.sink_gone = sink_gone

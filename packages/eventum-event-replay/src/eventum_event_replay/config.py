@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
 import re
-from typing import Annotated
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import Field, field_validator
 
-from eventum_core import ExistingFile, PluginConfig
-
-
-def _text_codec(value: str) -> str:
-    try:
-        codecs.lookup(value)
-        "a".encode(value)  # rejects bytes-to-bytes codecs such as base64
-    except LookupError as error:
-        raise ValueError(f"unknown text encoding: {value!r}") from error
-    return value
-
-
-Encoding = Annotated[str, AfterValidator(_text_codec)]
-"""The name of a Python text codec (`utf_8`, `latin_1`, `cp1251`...)."""
+from eventum_core import Encoding, ExistingFile, PluginConfig
 
 
 class ReplayEventConfig(PluginConfig):

@@ -64,7 +64,7 @@ class StdoutOutput:
         if self._text is None:
             raise WriteError("output is not open", retryable=False)
         if self._broken:
-            raise WriteError(f"{self._name} is closed (broken pipe)", retryable=False)
+            raise WriteError(f"{self._name} is closed (broken pipe)", sink_gone=True)
         if not items:
             return
         data, failed = encode_batch(items, self._separator, self._encoding)
@@ -96,7 +96,7 @@ class StdoutOutput:
             self._broken = True
             self._silence(text)
             raise WriteError(
-                f"{self._name} is closed (broken pipe): the reader has gone", retryable=False
+                f"{self._name} is closed (broken pipe): the reader has gone", sink_gone=True
             ) from error
         except (OSError, ValueError) as error:
             raise WriteError(f"cannot write to {self._name}: {error}", retryable=False) from error

@@ -29,6 +29,8 @@ class OutputCounters:
     written: int = 0
     write_failed: int = 0
     format_failed: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
     lateness: LagStats = field(default_factory=LagStats, repr=False)
 
 

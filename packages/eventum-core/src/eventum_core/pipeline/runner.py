@@ -24,8 +24,10 @@ from anyio.abc import ObjectReceiveStream, ObjectSendStream
 from eventum_core.batch import Formatted, Produced, TimestampBatch
 from eventum_core.config.generator import GeneratorPlan, OutputSpec, PluginSpec
 from eventum_core.context import PluginContext
-from eventum_core.errors import UserError, WriteError
+from eventum_core.errors import UserError
+from eventum_core.config.plugin_config import RetryPolicy
 from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
+from eventum_core.pipeline.delivery import DeadLetters, Outcome, deliver
 from eventum_core.pipeline.merge import merge_inputs, tagged
 
 log = structlog.get_logger("eventum")
@@ -56,7 +58,15 @@ class _Output:
     plugin: Any
     formatter: Any
     counters: OutputCounters
-    label: str = ""
+    label: str
+    dead_letters: DeadLetters | None = None
+    gone: bool = False
+    last_report: float = 0.0
+    unreported: int = 0
+
+    @property
+    def config(self) -> Any:
+        return self.spec.plugin.config
 
 
 class OutputOpenError(Exception):
@@ -77,6 +87,7 @@ class GeneratorRun:
     _finished: anyio.Event = field(default_factory=anyio.Event)
     _inputs: list[Any] = field(default_factory=list)
     _error: str | None = None
+    _outputs: list[_Output] = field(default_factory=list)
 
     def context(self, spec: PluginSpec) -> PluginContext:
         p = self.plan.parameters
@@ -121,18 +132,10 @@ class GeneratorRun:
         try:
             self._inputs = [s.cls(s.config, self.context(s)) for s in plan.inputs]
             event = plan.event.cls(plan.event.config, self.context(plan.event))
-            outputs = [
-                _Output(
-                    o,
-                    o.plugin.cls(o.plugin.config, self.context(o.plugin)),
-                    o.formatter.cls(o.formatter.config, self.context(o.formatter)),
-                    counters.outputs[i],
-                    f"output[{i}] {o.plugin.name}",
-                )
-                for i, o in enumerate(plan.outputs)
-            ]
+            outputs = [self._build_output(i, o) for i, o in enumerate(plan.outputs)]
         except UserError as error:
             return RunResult(counters, str(error), user_error=True, seed=self.seed)
+        self._outputs = outputs
         try:
             await self._open(outputs)
         except OutputOpenError as error:
@@ -167,6 +170,18 @@ class GeneratorRun:
         return RunResult(counters, self._error, interrupted=self.interrupted, seed=self.seed)
 
     # -- start-up ---------------------------------------------------------------------------
+
+    def _build_output(self, index: int, spec: OutputSpec) -> _Output:
+        label = f"output[{index}] {spec.plugin.name}"
+        path = getattr(spec.plugin.config, "dead_letter", None)
+        return _Output(
+            spec,
+            spec.plugin.cls(spec.plugin.config, self.context(spec.plugin)),
+            spec.formatter.cls(spec.formatter.config, self.context(spec.formatter)),
+            self.counters.outputs[index],
+            label,
+            DeadLetters(path, generator=self.plan.parameters.id, output=label) if path else None,
+        )
 
     async def _open(self, outputs: list[_Output]) -> None:
         failures: list[tuple[_Output, BaseException]] = []
@@ -334,20 +349,19 @@ class GeneratorRun:
             self._finished.set()
 
     async def _writer(
-        self, output: _Output, receive: ObjectReceiveStream[EventChunk], semaphore: anyio.Semaphore
+        self, output: _Output, receive: ObjectReceiveStream[EventChunk], shared: anyio.Semaphore
     ) -> None:
         keep_order = self.plan.parameters.keep_order
+        own = getattr(output.config, "concurrency", None)
+        semaphore = anyio.Semaphore(own) if own else shared
         async with receive, anyio.create_task_group() as tg:
             async for chunk in receive:
                 try:
                     formatted: Formatted = output.formatter.format(chunk.events)
                 except Exception as error:
                     output.counters.format_failed += len(chunk.events)
-                    log.error(
-                        "formatter failed",
-                        output=output.label,
-                        reason=f"{type(error).__name__}: {error}",
-                    )
+                    log.error("formatter failed", output=output.label,
+                              reason=f"{type(error).__name__}: {error}")
                     continue
                 output.counters.format_failed += formatted.failed
                 if not formatted.items:
@@ -357,34 +371,56 @@ class GeneratorRun:
                     await self._deliver(output, formatted, chunk, semaphore)
                 else:
                     tg.start_soon(self._deliver, output, formatted, chunk, semaphore)
+        if output.dead_letters is not None:
+            output.dead_letters.close()
 
     async def _deliver(
         self, output: _Output, formatted: Formatted, chunk: EventChunk, semaphore: anyio.Semaphore
     ) -> None:
-        to_write = formatted.events - formatted.failed
-        failed = 0
-        reason = ""
+        items = formatted.items
         try:
-            with anyio.fail_after(self.plan.parameters.write_timeout):
-                await output.plugin.write(formatted.items)
-        except TimeoutError:
-            failed, reason = (
-                to_write,
-                f"write timed out after {self.plan.parameters.write_timeout:g} s",
-            )
-        except WriteError as error:
-            failed = to_write if error.failed is None else formatted.events_in(error.failed)
-            reason = error.reason
-        except Exception as error:
-            failed, reason = to_write, f"{type(error).__name__}: {error}"
+            if output.gone:
+                outcome = Outcome(dict.fromkeys(range(len(items)), "the sink is gone"), 0, True)
+            else:
+                policy = getattr(output.config, "retry", None) or RetryPolicy()
+                outcome = await deliver(output.plugin.write, items, policy=policy,
+                                        timeout=self.plan.parameters.write_timeout)
         finally:
             semaphore.release()
-        output.counters.written += to_write - failed
-        output.counters.write_failed += failed
-        if failed:
-            log.error("events were not written", output=output.label, events=failed, reason=reason)
-        if self.plan.parameters.live_mode:
-            output.counters.lateness.record(chunk.timestamps, time.time_ns() // 1000)
+        counters = output.counters
+        counters.retries += max(0, outcome.attempts - 1)
+        failed = formatted.events_in(list(outcome.failed))
+        counters.written += formatted.formatted - failed
+        counters.write_failed += failed
+        if outcome.failed:
+            await self._account_failure(output, formatted, outcome, failed)
+        if self.plan.parameters.live_mode and failed < formatted.formatted:
+            counters.lateness.record(chunk.timestamps, time.time_ns() // 1000)
+
+    async def _account_failure(
+        self, output: _Output, formatted: Formatted, outcome: Outcome, failed: int
+    ) -> None:
+        if output.dead_letters is not None:
+            indices = sorted(outcome.failed)
+            await output.dead_letters.add([formatted.items[i] for i in indices],
+                                          [outcome.failed[i] for i in indices])
+            output.counters.dead_lettered += failed
+        if outcome.sink_gone:
+            if not output.gone:
+                output.gone = True
+                log.error("output is gone; its remaining events are counted as failed",
+                          output=output.label, reason=next(iter(outcome.failed.values())))
+                if all(o.gone for o in self._outputs):
+                    self.stop()
+            return
+        output.unreported += failed
+        now = time.monotonic()
+        if now - output.last_report >= 10 or output.last_report == 0:
+            sample = formatted.items[next(iter(outcome.failed))][:200]
+            log.error("events were not written", output=output.label, events=output.unreported,
+                      reason=next(iter(outcome.failed.values())), sample=sample,
+                      dead_letter=str(output.dead_letters.path) if output.dead_letters else None)
+            output.last_report, output.unreported = now, 0
 
     def _fail(self, message: str) -> None:
         log.error(message, generator=self.plan.parameters.id)
