@@ -161,7 +161,9 @@ def test_include_import_and_from_import(make_plugin):
 def test_extends_renders_repeatedly(make_plugin):
     files = {
         "base.jinja": "<{% block body %}{% endblock %}>",
-        "child.jinja": "{% extends 'base.jinja' %}{% block body %}{{ timestamp.second }}{% endblock %}",
+        "child.jinja": (
+            "{% extends 'base.jinja' %}{% block body %}{{ timestamp.second }}{% endblock %}"
+        ),
     }
     plugin = make_plugin({"templates": [{"c": {"template": "child.jinja"}}]}, files)
     assert render(plugin, 3) == ["<0>", "<1>", "<2>"]
