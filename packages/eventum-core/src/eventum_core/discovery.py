@@ -37,7 +37,8 @@ _REQUIRED: dict[Kind, tuple[str, ...]] = {
     "formatter": ("format",),
 }
 
-# Formatters shipped inside another kind's distribution, for install hints.
+# Formatters shipped inside another kind's distribution, for install hints; any other
+# formatter `x` is expected in `eventum-formatter-x`.
 _FORMATTER_HOMES = {
     "template": "eventum-event-template",
     "template-batch": "eventum-event-template",
@@ -56,8 +57,8 @@ class PluginInfo:
 
 def distribution_for(kind: Kind, name: str) -> str:
     """The first-party distribution that would provide a plugin of this kind and name."""
-    if kind == "formatter":
-        return _FORMATTER_HOMES.get(name, "")
+    if kind == "formatter" and name in _FORMATTER_HOMES:
+        return _FORMATTER_HOMES[name]
     return f"eventum-{kind}-{name.replace('_', '-')}"
 
 
