@@ -375,6 +375,14 @@ def test_unknown_field_is_rejected(tmp_path: Path) -> None:
         make({"expression": "* * * * *", "count": 1, "seconds": 1}, tmp_path)
 
 
+def test_stop_ends_generate_within_a_large_tick(tmp_path: Path) -> None:
+    plugin = make({"expression": "* * * * *", "count": 1000}, tmp_path)
+    chunks = plugin.generate(10)
+    next(chunks)
+    plugin.stop()
+    assert list(chunks) == []
+
+
 class TestCronContract(InputPluginContract):
     plugin_class = CronInput
     entry_point = "cron"

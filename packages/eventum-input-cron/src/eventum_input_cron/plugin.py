@@ -47,6 +47,8 @@ class CronInput:
             data = np.concatenate(held)
             whole = len(data) - len(data) % size
             for i in range(0, whole, size):
+                if self._stopped:
+                    return
                 yield data[i : i + size].view(TIMESTAMP_DTYPE)
             held = [data[whole:]]
             held_size = len(data) - whole
