@@ -79,6 +79,10 @@ def _single(**kw: Any) -> Any:
     return Field(min_length=1, max_length=1, **kw)
 
 
+def _is_in(value: Any, seq: Any) -> bool:
+    return value in seq
+
+
 def _len_op(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     return lambda value, n: op(len(value), n)
 
@@ -143,7 +147,7 @@ class Contains(_FieldCheck):
 class In(_FieldCheck):
     """The state value is one of the given sequence."""
 
-    key, op = "in", staticmethod(lambda value, seq: value in seq)
+    key, op = "in", _is_in
     in_: dict[StateField, Any] = _single(alias="in")
 
 

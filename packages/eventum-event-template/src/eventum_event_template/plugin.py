@@ -180,7 +180,7 @@ class TemplateEvent:
         return self._produce_each(batch.datetimes(), tags)
 
     def _produce_batch(
-        self, timestamps: list[datetime] | list[str], tags: list[tuple[str, ...]]
+        self, timestamps: Sequence[datetime | str], tags: list[tuple[str, ...]]
     ) -> list[str] | None:
         picks = self._picker.pick_batch(len(timestamps))
         templates = self._templates
@@ -190,7 +190,7 @@ class TemplateEvent:
                 return None
             if len(rendered) == 1:
                 return rendered[0]
-            return [event for events in zip(*rendered, strict=True) for event in events]  # type: ignore[arg-type]
+            return [event for events in zip(*rendered, strict=True) for event in events]
         indices: dict[str, list[int]] = {}
         for i, alias in enumerate(picks):
             indices.setdefault(alias, []).append(i)

@@ -127,7 +127,7 @@ class CompiledTemplate:
         return "".join(self._root(ctx))
 
     def render_batch(
-        self, timestamps: Sequence[datetime] | Sequence[str], tags: Sequence[tuple[str, ...]]
+        self, timestamps: Sequence[datetime | str], tags: Sequence[tuple[str, ...]]
     ) -> list[str] | None:
         """Every event of the batch in one render; None if the events must be rendered one by one
         (an error, or the separator inside an event). `timestamps` may be their `str()` when
@@ -179,12 +179,12 @@ def _batchable(ast: nodes.Template) -> bool:
         if name.name == "loop"
     }
     module_targets = set()
-    for node in ast.find_all(nodes.Getattr):
-        if isinstance(node.node, nodes.Name) and node.node.name == "module":
-            if node.attr not in _PURE_MODULES:
+    for attr in ast.find_all(nodes.Getattr):
+        if isinstance(attr.node, nodes.Name) and attr.node.name == "module":
+            if attr.attr not in _PURE_MODULES:
                 return False
-            module_targets.add(id(node.node))
-        if node.attr in _MUTATORS:
+            module_targets.add(id(attr.node))
+        if attr.attr in _MUTATORS:
             return False
     for node in ast.find_all(nodes.Node):
         if isinstance(node, _UNBATCHABLE_NODES):
