@@ -250,6 +250,10 @@ def test_seeded_runs_repeat_byte_for_byte(make_plugin):
     assert len(set(runs[0])) == 50
 
 
+def test_random_filter_on_an_empty_list_is_undefined(make_plugin):
+    assert render(make_plugin({}, {"t.jinja": "[{{ [] | random }}]"})) == ["[]"]
+
+
 def test_faker_and_mimesis_load_lazily(make_plugin):
     for name in [m for m in sys.modules if m.split(".")[0] in ("faker", "mimesis")]:
         del sys.modules[name]

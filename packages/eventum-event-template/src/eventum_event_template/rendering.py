@@ -39,9 +39,21 @@ def make_environment(base_path: Path, rng: Random) -> Environment:
         auto_reload=False,
         cache_size=-1,
     )
-    env.filters["random"] = rng.choice
+    env.filters["random"] = _seeded_random(env, rng)
     env.globals["lipsum"] = _seeded_lipsum(rng)
     return env
+
+
+def _seeded_random(env: Environment, rng: Random) -> Any:
+    """Jinja's `random` filter, drawing from `rng`; an empty sequence gives undefined."""
+
+    def random(seq: Any) -> Any:
+        try:
+            return rng.choice(seq)
+        except IndexError:
+            return env.undefined("No random item, sequence was empty.")
+
+    return random
 
 
 def _seeded_lipsum(rng: Random) -> Any:
