@@ -10,10 +10,10 @@ from importlib.metadata import entry_points
 import typer
 
 from eventum_core.__about__ import __version__
-from eventum_core.cli import generate, inspect
+from eventum_core.cli import generate, inspect, run
 
 CLI_GROUP = "eventum.cli"
-CORE_COMMANDS = frozenset({"generate", "validate", "plugins"})
+CORE_COMMANDS = frozenset({"generate", "validate", "plugins", "run"})
 
 
 def _plugin_commands() -> dict[str, str]:
@@ -55,6 +55,7 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Eventum: generate realistic events and deliver them anywhere."""
 
+    app.command("run", no_args_is_help=True)(run.run)
     app.command("generate", no_args_is_help=True)(generate.generate)
     app.command("validate")(inspect.validate)
     app.command("plugins")(inspect.plugins)

@@ -1,0 +1,1 @@
+"""Application mode (`eventum run`): settings, startup.yml, supervised generators, services."""

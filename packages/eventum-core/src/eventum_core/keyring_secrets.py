@@ -1,0 +1,133 @@
+"""`${secrets.name}` from an encrypted keyring file, as Eventum keeps them.
+
+The file is a keyrings.cryptfile `CryptFileKeyring` (AES-GCM, Argon2 key derivation): service
+`eventum`, username = secret name. The master password comes from `EVENTUM_KEYRING_PASSWORD`
+(Eventum's default `eventum` otherwise, with a warning). The backend is always built explicitly:
+the default keyring chain would prompt on a terminal and fail without one.
+
+Unlocking costs an Argon2 derivation per value (about half a second), so a `Keyring` decrypts
+each secret once and keeps it for its lifetime.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from eventum_core.errors import UserError
+from eventum_core.secrets import SecretResolver
+
+SERVICE = "eventum"
+PASSWORD_ENV = "EVENTUM_KEYRING_PASSWORD"
+DEFAULT_PASSWORD = "eventum"
+
+
+class KeyringError(UserError):
+    """The keyring cannot be opened (wrong password, unreadable file) or a name is invalid."""
+
+
+def master_password() -> tuple[str, bool]:
+    """The master password and whether it is Eventum's default (worth a warning)."""
+    value = os.environ.get(PASSWORD_ENV)
+    if value:
+        return value, False
+    return DEFAULT_PASSWORD, True
+
+
+def _check_name(name: str) -> str:
+    if not name or not name.strip():
+        raise KeyringError("secret name must not be blank")
+    return name
+
+
+class Keyring:
+    """One cryptfile: read, write, remove and list secrets. Thread-safe; values are cached."""
+
+    def __init__(self, path: Path, *, password: str | None = None) -> None:
+        self.path = Path(path)
+        self._password = password if password is not None else master_password()[0]
+        self._backend: Any = None
+        self._cache: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _open(self) -> Any:
+        if self._backend is not None:
+            return self._backend
+        from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+        backend = CryptFileKeyring()
+        backend.file_path = str(self.path)
+        try:
+            backend.keyring_key = self._password  # unlocks (checks the password) if the file exists
+        except ValueError:
+            raise KeyringError(
+                f"{self.path}: cannot unlock the keyring: wrong password (set {PASSWORD_ENV})"
+            ) from None
+        except (OSError, configparser.Error) as error:
+            raise KeyringError(f"{self.path}: cannot read the keyring: {error}") from None
+        self._backend = backend
+        return backend
+
+    def get(self, name: str) -> str:
+        """The value; KeyError when the keyring has no such secret."""
+        _check_name(name)
+        with self._lock:
+            if name in self._cache:
+                return self._cache[name]
+            if not self.path.exists():
+                raise KeyError(name)
+            try:
+                value = self._open().get_password(SERVICE, name)
+            except ValueError:
+                raise KeyringError(f"{self.path}: secret '{name}' cannot be decrypted") from None
+            if value is None:
+                raise KeyError(name)
+            self._cache[name] = value
+            return value
+
+    def set(self, name: str, value: str) -> None:
+        _check_name(name)
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._open().set_password(SERVICE, name, value)
+            self._cache[name] = value
+
+    def remove(self, name: str) -> None:
+        """Delete a secret; KeyError when it does not exist."""
+        _check_name(name)
+        if name not in self.names():
+            raise KeyError(name)
+        with self._lock:
+            self._open().delete_password(SERVICE, name)
+            self._cache.pop(name, None)
+
+    def names(self) -> list[str]:
+        """Secret names, read from the file's INI layout without decrypting anything."""
+        from keyrings.cryptfile.escape import escape, unescape
+
+        if not self.path.exists():
+            return []
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(self.path, encoding="utf-8")
+        except configparser.Error as error:
+            raise KeyringError(f"{self.path}: cannot read the keyring: {error}") from None
+        section = escape(SERVICE)
+        if not parser.has_section(section):
+            return []
+        return sorted(unescape(option) for option in parser.options(section))
+
+    def resolver(self) -> SecretResolver:
+        return self.get
+
+
+def cryptfile_resolver(path: Path) -> SecretResolver:
+    """A `SecretResolver` over a cryptfile, for `eventum generate --cryptfile` and `eventum run`.
+
+    Raises `KeyringError` (a `UserError`) when the password is wrong, `KeyError` for a missing
+    secret; nothing is decrypted before the first lookup.
+    """
+    return Keyring(path).resolver()
