@@ -1,0 +1,85 @@
+"""Secrets from a real cryptfile, and the eventum-keyring command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eventum_core.config.yaml_source import substitute
+from eventum_core.errors import ConfigError
+from eventum_core.keyring_secrets import Keyring, KeyringError, cryptfile_resolver
+
+
+def test_set_get_list_remove(tmp_path: Path) -> None:
+    path = tmp_path / "kr.cfg"
+    keyring = Keyring(path, password="pw")
+    assert keyring.names() == []
+    keyring.set("db.password", "s3cret")
+    keyring.set("token", "t")
+    assert Keyring(path, password="pw").get("db.password") == "s3cret"
+    assert keyring.names() == ["db.password", "token"]
+    keyring.remove("token")
+    assert keyring.names() == ["db.password"]
+    with pytest.raises(KeyError):
+        Keyring(path, password="pw").get("token")
+    with pytest.raises(KeyError):
+        keyring.remove("token")
+    with pytest.raises(KeyringError, match="blank"):
+        keyring.get(" ")
+
+
+def test_wrong_password_is_a_clear_error_without_the_value(tmp_path: Path) -> None:
+    path = tmp_path / "kr.cfg"
+    Keyring(path, password="right").set("name", "value-xyz")
+    with pytest.raises(KeyringError, match="wrong password") as caught:
+        Keyring(path, password="wrong").get("name")
+    assert "value-xyz" not in str(caught.value)
+
+
+def test_resolver_feeds_substitution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTUM_KEYRING_PASSWORD", "pw")
+    path = tmp_path / "kr.cfg"
+    Keyring(path).set("api_key", "abc")
+    resolver = cryptfile_resolver(path)
+    src = tmp_path / "generator.yml"
+    assert substitute("k: ${secrets.api_key}\n", source=src, params={}, secrets=resolver) == (
+        "k: abc\n"
+    )
+    with pytest.raises(ConfigError, match="'missing' is not in the keyring"):
+        substitute("k: ${secrets.missing}\n", source=src, params={}, secrets=resolver)
+
+
+def _keyring_cli(
+    *args: str, password: str = "pw", stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    code = "from eventum_core.cli.keyring import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EVENTUM_KEYRING_PASSWORD": password},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_eventum_keyring_command(tmp_path: Path) -> None:
+    path = str(tmp_path / "kr.cfg")
+    done = _keyring_cli("set", "n1", "--cryptfile", path, stdin="hidden-value\n")
+    assert done.returncode == 0 and "Done" in done.stderr
+    assert "hidden-value" not in done.stdout + done.stderr
+    got = _keyring_cli("get", "n1", "--cryptfile", path)
+    assert got.returncode == 0 and got.stdout == "hidden-value\n"
+    assert _keyring_cli("list", "--cryptfile", path).stdout == "n1\n"
+    wrong = _keyring_cli("get", "n1", "--cryptfile", path, password="bad")
+    assert wrong.returncode == 1 and wrong.stderr.startswith("Error:")
+    assert "wrong password" in wrong.stderr
+    missing = _keyring_cli("remove", "zz", "--cryptfile", path)
+    assert missing.returncode == 1 and "missing" in missing.stderr
+    assert _keyring_cli("remove", "n1", "--cryptfile", path).returncode == 0
+    assert _keyring_cli("get", "n1", "--cryptfile", path).returncode == 1
