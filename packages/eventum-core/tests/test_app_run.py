@@ -151,4 +151,5 @@ def test_invalid_settings_exit_1_with_a_clear_error(tmp_path: Path) -> None:
         env={**os.environ},
     )
     assert done.returncode == 1
-    assert done.stderr.startswith("Error: ") and "generation" in done.stderr
+    assert done.stderr.startswith("Error: ")
+    assert "generation" in done.stderr

@@ -29,11 +29,15 @@ def test_defaults_match_eventum(tmp_path: Path) -> None:
     settings = load_settings(write_settings(tmp_path))
     assert settings.server.host == "0.0.0.0"
     assert settings.server.port == 9474
-    assert settings.server.api_enabled and settings.server.ui_enabled
+    assert settings.server.api_enabled
+    assert settings.server.ui_enabled
     assert settings.server.auth.user == settings.server.auth.password == "eventum"
-    assert settings.log.level == "info" and settings.log.format == "plain"
-    assert settings.log.max_bytes == 10485760 and settings.log.backups == 5
-    assert settings.generation.batch.size == 10000 and settings.generation.batch.delay == 1.0
+    assert settings.log.level == "info"
+    assert settings.log.format == "plain"
+    assert settings.log.max_bytes == 10485760
+    assert settings.log.backups == 5
+    assert settings.generation.batch.size == 10000
+    assert settings.generation.batch.delay == 1.0
     assert settings.path.generator_config_filename == Path("generator.yml")
 
 
@@ -42,7 +46,8 @@ def test_both_spellings_of_server_switches(tmp_path: Path) -> None:
     text = write_settings(tmp_path).read_text().replace("server: {}", "server.api.enabled: false")
     path.write_text(text + "server.ui_enabled: false\nserver.ssl.enabled: false\n")
     settings = load_settings(path)
-    assert not settings.server.api_enabled and not settings.server.ui_enabled
+    assert not settings.server.api_enabled
+    assert not settings.server.ui_enabled
     assert not settings.server.enabled
 
 
@@ -69,12 +74,15 @@ def test_startup_entries_merge_over_generation_defaults(tmp_path: Path) -> None:
         f"- id: c\n  path: {tmp_path / 'gens' / 'web'}\n"
     )
     a, b, c = load_startup(settings)
-    assert a.parameters.batch.size == 50000 and a.parameters.batch.delay == 1.0
+    assert a.parameters.batch.size == 50000
+    assert a.parameters.batch.delay == 1.0
     assert a.parameters.params == {"x": {"y": 1}}
-    assert not a.autostart and b.autostart
+    assert not a.autostart
+    assert b.autostart
     assert a.parameters.path == b.parameters.path == tmp_path / "gens" / "web" / "generator.yml"
     assert c.parameters.path == a.parameters.path
-    assert not b.parameters.live_mode and b.parameters.timezone == "Asia/Tokyo"
+    assert not b.parameters.live_mode
+    assert b.parameters.timezone == "Asia/Tokyo"
 
 
 def test_startup_errors(tmp_path: Path) -> None:

@@ -71,15 +71,19 @@ def _keyring_cli(
 def test_eventum_keyring_command(tmp_path: Path) -> None:
     path = str(tmp_path / "kr.cfg")
     done = _keyring_cli("set", "n1", "--cryptfile", path, stdin="hidden-value\n")
-    assert done.returncode == 0 and "Done" in done.stderr
+    assert done.returncode == 0
+    assert "Done" in done.stderr
     assert "hidden-value" not in done.stdout + done.stderr
     got = _keyring_cli("get", "n1", "--cryptfile", path)
-    assert got.returncode == 0 and got.stdout == "hidden-value\n"
+    assert got.returncode == 0
+    assert got.stdout == "hidden-value\n"
     assert _keyring_cli("list", "--cryptfile", path).stdout == "n1\n"
     wrong = _keyring_cli("get", "n1", "--cryptfile", path, password="bad")
-    assert wrong.returncode == 1 and wrong.stderr.startswith("Error:")
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith("Error:")
     assert "wrong password" in wrong.stderr
     missing = _keyring_cli("remove", "zz", "--cryptfile", path)
-    assert missing.returncode == 1 and "missing" in missing.stderr
+    assert missing.returncode == 1
+    assert "missing" in missing.stderr
     assert _keyring_cli("remove", "n1", "--cryptfile", path).returncode == 0
     assert _keyring_cli("get", "n1", "--cryptfile", path).returncode == 1
