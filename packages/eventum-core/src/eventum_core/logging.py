@@ -20,7 +20,17 @@ def level_for(verbosity: int) -> int:
     return logging.WARNING
 
 
+_settings: tuple[int, LogFormat] | None = None
+
+
+def settings() -> tuple[int, LogFormat] | None:
+    """What `configure` was last called with, so worker processes log the same way."""
+    return _settings
+
+
 def configure(verbosity: int = 0, fmt: LogFormat = "plain") -> None:
+    global _settings  # noqa: PLW0603 - logging is process-wide by nature
+    _settings = (verbosity, fmt)
     renderer: structlog.typing.Processor
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()

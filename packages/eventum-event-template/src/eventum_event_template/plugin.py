@@ -25,13 +25,14 @@ from eventum_event_template.dispatch import (
     NextSignal,
 )
 from eventum_event_template.modules import ModuleProvider
-from eventum_event_template.pickers import FsmPicker, make_picker
+from eventum_event_template.pickers import CyclePicker, FsmPicker, make_picker
 from eventum_event_template.rendering import (
     CompiledTemplate,
     batch_template,
     error_location,
     has_extends,
     make_environment,
+    uses_name,
 )
 from eventum_event_template.samples import Sample, csv_sample, items_sample, json_sample
 from eventum_event_template.state import GLOBAL_STATE, State
@@ -133,6 +134,11 @@ class TemplateEvent:
         self._batchable = not self._fsm and all(t.batchable for t in self._templates.values())
         self._text_timestamps = all(t.text_timestamps for t in self._templates.values())
         self._exhausted = False
+        self.parallel_safe = not isinstance(self._picker, CyclePicker | FsmPicker) and not any(
+            uses_name(env, name, ("globals", "dispatch")) for name in env.list_templates(["jinja"])
+        )
+        """Batches may go to separate processes: the picks do not run across batches and no
+        template touches process-wide `globals` or `dispatch` (`shared` is then per process)."""
 
     @staticmethod
     def _compile(

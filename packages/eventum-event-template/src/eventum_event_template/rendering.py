@@ -217,6 +217,16 @@ def _uses_name(ast: nodes.Template, name: str) -> bool:
     return any(n.name == name for n in ast.find_all(nodes.Name))
 
 
+def uses_name(env: Environment, template: str, names: tuple[str, ...]) -> bool:
+    """Whether the template file refers to any of `names` (an unreadable file counts as yes)."""
+    try:
+        source, _, _ = env.loader.get_source(env, template)  # type: ignore[union-attr]
+        ast = env.parse(source)
+    except Exception:
+        return True
+    return any(_uses_name(ast, name) for name in names)
+
+
 def _prints_timestamp_only(ast: nodes.Template) -> bool:
     """`timestamp` is only ever printed as is (`{{ timestamp }}`), so its text suffices."""
     printed = {

@@ -24,6 +24,13 @@ def boolean(option: str, value: str) -> bool:
     raise BadValue(f"{option}: expected true or false (got {value!r})")
 
 
+def integer(option: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise BadValue(f"{option}: expected a whole number (got {value!r})") from None
+
+
 def json_object(option: str, value: str | None) -> dict[str, Any]:
     if not value:
         return {}

@@ -7,7 +7,7 @@ entries, with Eventum's names and defaults.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -48,6 +48,14 @@ class GenerationSettings(_Model):
     keep_order: bool = False
     max_concurrency: int = Field(default=100, ge=1)
     write_timeout: float = Field(default=10, ge=1)
+    workers: int | Literal["auto"] = Field(default="auto")
+
+    @field_validator("workers")
+    @classmethod
+    def _positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("must be 1 or more, or 'auto'")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -11,6 +11,7 @@ whatever they already released is still produced, formatted and written before o
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from eventum_core.config.plugin_config import RetryPolicy
 from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
 from eventum_core.pipeline.delivery import DeadLetters, Outcome, deliver
 from eventum_core.pipeline.merge import merge_inputs, tagged
+from eventum_core.pipeline.workers import EventWorkers
 
 log = structlog.get_logger("eventum")
 
@@ -136,10 +138,22 @@ class GeneratorRun:
         except UserError as error:
             return RunResult(counters, str(error), user_error=True, seed=self.seed)
         self._outputs = outputs
+        count = self._worker_count(event)
+        # Before outputs open: no thread exists yet, so workers can be forked.
+        workers = (
+            EventWorkers(plan.event.cls, plan.event.config, self.context(plan.event), count)
+            if count > 1
+            else None
+        )
+        if workers is not None:
+            log.info("producing events in worker processes; plugin state is per worker",
+                     generator=plan.parameters.id, workers=count)
         try:
             await self._open(outputs)
         except OutputOpenError as error:
             event.close()
+            if workers is not None:
+                workers.close()
             return RunResult(counters, str(error), user_error=error.user_error, seed=self.seed)
 
         p = plan.parameters
@@ -150,7 +164,7 @@ class GeneratorRun:
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._input_stage, ts_send)
-                tg.start_soon(self._event_stage, event, ts_recv, ev_send)
+                tg.start_soon(self._event_stage, event, workers, ts_recv, ev_send)
                 tg.start_soon(self._output_stage, outputs, ev_recv)
                 watchers = anyio.CancelScope()
                 tg.start_soon(self._watch, watchers)
@@ -289,39 +303,71 @@ class GeneratorRun:
             counter.generated += n
         await send.send(TimestampBatch(ts, src, self._tags, plan.parameters.zone))
 
+    def _worker_count(self, plugin: Any) -> int:
+        """Processes for the event stage: all cores in sample mode when the plugin can be split."""
+        p = self.plan.parameters
+        wanted = p.workers
+        if wanted == "auto":
+            if p.live_mode or not getattr(plugin, "parallel_safe", False):
+                return 1
+            return len(os.sched_getaffinity(0))
+        if wanted > 1 and not getattr(plugin, "parallel_safe", False):
+            log.warning("this event plugin cannot be split across processes; using one",
+                        generator=p.id, plugin=self.plan.event.name)
+            return 1
+        return wanted
+
     async def _event_stage(
         self,
         plugin: Any,
+        workers: EventWorkers | None,
         receive: ObjectReceiveStream[TimestampBatch],
         send: ObjectSendStream[EventChunk],
     ) -> None:
-        counters = self.counters.event
-        limit = self.plan.parameters.max_events
         async with receive, send:
-            async for batch in receive:
-                try:
-                    produced: Produced = await anyio.to_thread.run_sync(plugin.produce, batch)
-                except Exception as error:
-                    log.error(
-                        "event plugin failed",
-                        generator=self.plan.parameters.id,
-                        reason=f"{type(error).__name__}: {error}",
-                        exc_info=True,
-                    )
-                    counters.produce_failed += len(batch)
-                    continue
-                events = produced.events
-                if limit is not None and counters.produced + len(events) >= limit:
-                    events = events[: limit - counters.produced]
-                    self.stop()
-                counters.produced += len(events)
-                counters.produce_failed += produced.failed
-                counters.dropped += produced.dropped
-                if events:
-                    await send.send(EventChunk(events, batch.timestamps))
-                if produced.exhausted or (limit is not None and counters.produced >= limit):
-                    self.stop()
-                    break
+            if workers is None:
+                async for batch in receive:
+                    try:
+                        produced: Produced | str = await anyio.to_thread.run_sync(plugin.produce, batch)
+                    except Exception as error:
+                        produced = f"{type(error).__name__}: {error}"
+                    if not await self._take(batch, produced, send):
+                        return
+                return
+            try:
+                async for batch in receive:
+                    await workers.submit(batch)
+                    if workers.full and not await self._take(*await workers.result(), send):
+                        return
+                while workers.busy:
+                    if not await self._take(*await workers.result(), send):
+                        return
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(workers.close)
+
+    async def _take(
+        self, batch: TimestampBatch, produced: Produced | str, send: ObjectSendStream[EventChunk]
+    ) -> bool:
+        """Count and pass on what the event plugin made of a batch; False once the run ends."""
+        counters = self.counters.event
+        if isinstance(produced, str):
+            log.error("event plugin failed", generator=self.plan.parameters.id, reason=produced)
+            counters.produce_failed += len(batch)
+            return True
+        limit = self.plan.parameters.max_events
+        events = produced.events
+        if limit is not None and counters.produced + len(events) >= limit:
+            events = events[: limit - counters.produced]
+        counters.produced += len(events)
+        counters.produce_failed += produced.failed
+        counters.dropped += produced.dropped
+        if events:
+            await send.send(EventChunk(events, batch.timestamps))
+        if produced.exhausted or (limit is not None and counters.produced >= limit):
+            self.stop()
+            return False
+        return True
 
     async def _output_stage(
         self, outputs: list[_Output], receive: ObjectReceiveStream[EventChunk]

@@ -1,0 +1,114 @@
+"""Producing events in worker processes, so a CPU-bound event plugin uses every core.
+
+Batches go to workers round-robin and come back in the order they were sent, so the stream keeps
+its order. Worker `i` builds its own plugin with `Segment(i, n)`: its random streams are its own
+and repeatable, so a seeded run gives the same bytes for the same number of workers. State the
+plugin keeps (the template plugin's `shared`) is per worker.
+
+Workers are forked while the process has a single thread (before outputs open), which starts them
+in milliseconds with every module already imported; otherwise they are spawned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import threading
+from collections import deque
+from multiprocessing.connection import Connection
+from typing import Any
+
+import anyio
+
+from eventum_core import logging as eventum_logging
+from eventum_core.batch import Produced, TimestampBatch
+from eventum_core.context import PluginContext, Segment
+
+
+@dataclasses.dataclass(frozen=True)
+class _Failure:
+    reason: str
+
+
+def _serve(conn: Connection, cls: type[Any], config: Any, fields: dict[str, Any],
+           log_settings: tuple[int, eventum_logging.LogFormat] | None) -> None:
+    eventum_logging.configure(*(log_settings or (0, "plain")))
+    plugin = cls(config, PluginContext(**fields))
+    try:
+        while (batch := conn.recv()) is not None:
+            try:
+                conn.send(plugin.produce(batch))
+            except Exception as error:
+                conn.send(_Failure(f"{type(error).__name__}: {error}"))
+    except EOFError:
+        pass  # the parent went away
+    finally:
+        plugin.close()
+        conn.close()
+
+
+class EventWorkers:
+    """`count` processes, each with its own instance of the event plugin."""
+
+    def __init__(self, cls: type[Any], config: Any, context: PluginContext, count: int) -> None:
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        mp = multiprocessing.get_context(method)
+        fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(context) if f.name != "logger"}
+        self._conns: list[Connection] = []
+        self._processes = []
+        for index in range(count):
+            parent, child = mp.Pipe()
+            fields["segment"] = Segment(index, count)
+            process = mp.Process(
+                target=_serve,
+                args=(child, cls, config, dict(fields), eventum_logging.settings()),
+                name=f"eventum-event-{context.generator_id}-{index}",
+                daemon=True,
+            )
+            process.start()
+            child.close()
+            self._conns.append(parent)
+            self._processes.append(process)
+        self._next = 0
+        self._in_flight: deque[tuple[TimestampBatch, Connection]] = deque()
+
+    @property
+    def count(self) -> int:
+        return len(self._conns)
+
+    @property
+    def full(self) -> bool:
+        """Two batches per worker in flight keep every worker busy."""
+        return len(self._in_flight) >= 2 * len(self._conns)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._in_flight)
+
+    async def submit(self, batch: TimestampBatch) -> None:
+        conn = self._conns[self._next]
+        self._next = (self._next + 1) % len(self._conns)
+        await anyio.to_thread.run_sync(conn.send, batch)
+        self._in_flight.append((batch, conn))
+
+    async def result(self) -> tuple[TimestampBatch, Produced | str]:
+        """The oldest batch sent and what its worker made of it (or why it failed)."""
+        batch, conn = self._in_flight.popleft()
+        try:
+            reply = await anyio.to_thread.run_sync(conn.recv)
+        except EOFError:
+            return batch, "event worker process died"
+        return batch, reply.reason if isinstance(reply, _Failure) else reply
+
+    def close(self) -> None:
+        for conn in self._conns:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for process in self._processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+        for conn in self._conns:
+            conn.close()
