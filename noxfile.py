@@ -45,15 +45,29 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.run_install("uv", "sync", "--group", "lint", "--group", "test",
-                        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location}, external=True)
+    session.run_install(
+        "uv",
+        "sync",
+        "--group",
+        "lint",
+        "--group",
+        "test",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
     session.run("mypy", "packages/eventum-core/src")
 
 
 @nox.session
 def e2e(session: nox.Session) -> None:
-    session.run_install("uv", "sync", "--group", "test",
-                        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location}, external=True)
+    session.run_install(
+        "uv",
+        "sync",
+        "--group",
+        "test",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
     session.run("pytest", "tests", *session.posargs)
 
 
@@ -65,7 +79,17 @@ def wheels(session: nox.Session) -> None:
         session.run("uv", "build", "--all-packages", "--wheel", "-o", str(out), external=True)
         session.install("--find-links", str(out), "eventum-standard")
         session.run("eventum", "plugins", "--check")
-        session.run("eventum", "generate", "--path", "examples/quickstart/generator.yml",
-                    "--id", "wheels", "--live-mode", "false", "--max-events", "5")
+        session.run(
+            "eventum",
+            "generate",
+            "--path",
+            "examples/quickstart/generator.yml",
+            "--id",
+            "wheels",
+            "--live-mode",
+            "false",
+            "--max-events",
+            "5",
+        )
     finally:
         shutil.rmtree(out, ignore_errors=True)

@@ -19,7 +19,12 @@ def eventum() -> Eventum:
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
         return subprocess.run(
             [sys.executable, "-m", "eventum_core", *args],
-            capture_output=True, text=True, timeout=timeout, env=env, check=False, **kwargs,  # type: ignore[call-overload]
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+            **kwargs,  # type: ignore[call-overload]
         )
 
     return run

@@ -9,7 +9,12 @@ import pytest
 SCRIPT_OK = "def produce(params):\n    return 'x'\n"
 
 
-def gen(tmp_path: Path, event: str, output: str = "  - stdout: {}", inputs: str = "  - static: {count: 1}") -> Path:
+def gen(
+    tmp_path: Path,
+    event: str,
+    output: str = "  - stdout: {}",
+    inputs: str = "  - static: {count: 1}",
+) -> Path:
     path = tmp_path / "generator.yml"
     path.write_text(f"input:\n{inputs}\nevent:\n{event}\noutput:\n{output}\n")
     return path
@@ -43,7 +48,9 @@ def test_unknown_plugin_with_install_hint(eventum, tmp_path: Path) -> None:
     (tmp_path / "s.py").write_text(SCRIPT_OK)
     path = gen(tmp_path, "  script: {path: s.py}", output="  - clickhous: {}")
     assert_one_clear_line(
-        run(eventum, path), "generator.yml:6", "output plugin 'clickhous' is not installed",
+        run(eventum, path),
+        "generator.yml:6",
+        "output plugin 'clickhous' is not installed",
         "pip install eventum-output-clickhous",
     )
 
@@ -57,7 +64,9 @@ def test_typo_in_plugin_name_suggests_the_close_one(eventum, tmp_path: Path) -> 
 def test_unknown_field(eventum, tmp_path: Path) -> None:
     (tmp_path / "s.py").write_text(SCRIPT_OK)
     path = gen(tmp_path, "  script: {path: s.py}", output="  - stdout: {strem: stderr}")
-    assert_one_clear_line(run(eventum, path), "generator.yml:6", "output[0].stdout.strem: unknown field")
+    assert_one_clear_line(
+        run(eventum, path), "generator.yml:6", "output[0].stdout.strem: unknown field"
+    )
 
 
 def test_invalid_field_value(eventum, tmp_path: Path) -> None:
@@ -74,7 +83,9 @@ def test_missing_param(eventum, tmp_path: Path) -> None:
 
 def test_replay_file_missing(eventum, tmp_path: Path) -> None:
     path = gen(tmp_path, "  replay: {path: recorded.log}")
-    assert_one_clear_line(run(eventum, path), "generator.yml:4", "event.replay.path", "recorded.log")
+    assert_one_clear_line(
+        run(eventum, path), "generator.yml:4", "event.replay.path", "recorded.log"
+    )
 
 
 def test_timestamps_file_missing(eventum, tmp_path: Path) -> None:
@@ -106,7 +117,9 @@ def test_output_path_that_is_a_directory(eventum, tmp_path: Path) -> None:
 def test_output_path_under_a_file(eventum, tmp_path: Path) -> None:
     (tmp_path / "s.py").write_text(SCRIPT_OK)
     (tmp_path / "plain").write_text("")
-    path = gen(tmp_path, "  script: {path: s.py}", output=f"  - file: {{path: {tmp_path}/plain/out.log}}")
+    path = gen(
+        tmp_path, "  script: {path: s.py}", output=f"  - file: {{path: {tmp_path}/plain/out.log}}"
+    )
     assert_one_clear_line(run(eventum, path), "plain/out.log")
 
 

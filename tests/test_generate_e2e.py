@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-SCRIPT = "def produce(params):\n    return f\"{params['timestamp'].isoformat()} INFO heartbeat ok\"\n"
+SCRIPT = (
+    "def produce(params):\n    return f\"{params['timestamp'].isoformat()} INFO heartbeat ok\"\n"
+)
 
 
 def write(tmp_path: Path, inputs: str, output: str) -> Path:
@@ -28,8 +30,17 @@ LINSPACE = """  - linspace:
 def test_sample_mode_to_file_writes_every_event(eventum, tmp_path: Path) -> None:
     out = tmp_path / "out" / "events.log"
     path = write(tmp_path, LINSPACE.format(count=50_000), "  - file: {path: '${params.out}'}")
-    result = eventum("generate", "--path", str(path), "--id", "t", "--live-mode", "false",
-                     "--params", f'{{"out": "{out}"}}')
+    result = eventum(
+        "generate",
+        "--path",
+        str(path),
+        "--id",
+        "t",
+        "--live-mode",
+        "false",
+        "--params",
+        f'{{"out": "{out}"}}',
+    )
     assert result.returncode == 0, result.stderr
     lines = out.read_text().splitlines()
     assert len(lines) == 50_000
@@ -60,8 +71,17 @@ def test_lost_events_exit_non_zero_and_say_how_many(eventum, tmp_path: Path) -> 
 def test_max_events_and_max_duration_bound_an_endless_run(eventum, tmp_path: Path) -> None:
     out = tmp_path / "events.log"
     path = write(tmp_path, "  - timer: {seconds: 0.1, count: 100}", f"  - file: {{path: {out}}}")
-    result = eventum("generate", "--path", str(path), "--id", "t", "--live-mode", "false",
-                     "--max-events", "12345")
+    result = eventum(
+        "generate",
+        "--path",
+        str(path),
+        "--id",
+        "t",
+        "--live-mode",
+        "false",
+        "--max-events",
+        "12345",
+    )
     assert result.returncode == 0, result.stderr
     assert len(out.read_text().splitlines()) == 12345
 
@@ -76,7 +96,9 @@ def test_max_events_and_max_duration_bound_an_endless_run(eventum, tmp_path: Pat
 def _start(path: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "eventum_core", "generate", "--path", str(path), "--id", "t", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -124,17 +146,38 @@ def test_help_imports_nothing_heavy() -> None:
         "heavy = [m for m in ('jinja2', 'faker', 'mimesis', 'fastapi', 'chdb', 'numpy', 'pydantic', 'structlog') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={**os.environ, "COLUMNS": "120"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
     assert "HEAVY []" in result.stdout
 
 
 def test_generate_without_templates_does_not_import_jinja(tmp_path: Path) -> None:
     path = write(tmp_path, LINSPACE.format(count=3), "  - stdout: {}")
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "eventum_core", "generate", "--path", str(path),
-         "--id", "t", "--live-mode", "false"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "eventum_core",
+            "generate",
+            "--path",
+            str(path),
+            "--id",
+            "t",
+            "--live-mode",
+            "false",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line
+    }
     assert not {"jinja2", "faker", "mimesis", "fastapi", "chdb"} & imported

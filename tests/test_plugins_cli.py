@@ -21,7 +21,7 @@ def install_fake_distribution(site: Path, name: str, module_source: str, entry_p
     (info / "entry_points.txt").write_text(entry_points)
 
 
-THIRD_PARTY = '''
+THIRD_PARTY = """
 from typing import ClassVar
 from eventum_core import PluginConfig, Produced
 
@@ -36,24 +36,38 @@ class Shout:
         return Produced([f"{self.word.upper()} {t.year}" for t in batch.datetimes()])
     def close(self):
         pass
-'''
+"""
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     path = tmp_path / "site"
     path.mkdir()
-    install_fake_distribution(path, "eventum-event-shout", THIRD_PARTY,
-                              "[eventum.events]\nshout = eventum_event_shout:Shout\n")
-    install_fake_distribution(path, "eventum-output-broken", "raise ImportError('libfoo.so missing')\n",
-                              "[eventum.outputs]\nbroken = eventum_output_broken:Broken\n")
+    install_fake_distribution(
+        path,
+        "eventum-event-shout",
+        THIRD_PARTY,
+        "[eventum.events]\nshout = eventum_event_shout:Shout\n",
+    )
+    install_fake_distribution(
+        path,
+        "eventum-output-broken",
+        "raise ImportError('libfoo.so missing')\n",
+        "[eventum.outputs]\nbroken = eventum_output_broken:Broken\n",
+    )
     return path
 
 
 def cli(site: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(site), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "eventum_core", *args], capture_output=True,
-                          text=True, env=env, check=False, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "eventum_core", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=cwd,
+    )
 
 
 def test_plugins_lists_without_importing(site: Path) -> None:
@@ -68,7 +82,10 @@ def test_plugins_check_reports_the_broken_one(site: Path) -> None:
     result = cli(site, "plugins", "--check")
     assert result.returncode == 1
     assert "BROKEN" in result.stdout
-    assert "eventum-output-broken 9.9.9 failed to import: ImportError: libfoo.so missing" in result.stdout
+    assert (
+        "eventum-output-broken 9.9.9 failed to import: ImportError: libfoo.so missing"
+        in result.stdout
+    )
     assert "plugin(s) failed to load" in result.stderr
 
 
@@ -76,8 +93,16 @@ def test_third_party_plugin_runs_and_broken_one_is_harmless(site: Path, tmp_path
     (tmp_path / "generator.yml").write_text(
         "input:\n  - static: {count: 2}\nevent:\n  shout: {word: hi}\noutput:\n  - stdout: {}\n"
     )
-    result = cli(site, "generate", "--path", str(tmp_path / "generator.yml"), "--id", "x",
-                 "--live-mode", "false")
+    result = cli(
+        site,
+        "generate",
+        "--path",
+        str(tmp_path / "generator.yml"),
+        "--id",
+        "x",
+        "--live-mode",
+        "false",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("HI 20")
     assert "--help" not in result.stderr
@@ -87,10 +112,20 @@ def test_using_the_broken_plugin_names_its_distribution(site: Path, tmp_path: Pa
     (tmp_path / "generator.yml").write_text(
         "input:\n  - static: {count: 2}\nevent:\n  shout: {}\noutput:\n  - broken: {}\n"
     )
-    result = cli(site, "generate", "--path", str(tmp_path / "generator.yml"), "--id", "x",
-                 "--live-mode", "false")
+    result = cli(
+        site,
+        "generate",
+        "--path",
+        str(tmp_path / "generator.yml"),
+        "--id",
+        "x",
+        "--live-mode",
+        "false",
+    )
     assert result.returncode == 2
-    assert "output plugin 'broken' from eventum-output-broken 9.9.9 failed to import" in result.stderr
+    assert (
+        "output plugin 'broken' from eventum-output-broken 9.9.9 failed to import" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 

@@ -25,23 +25,62 @@ def uv() -> str:
 def test_wheels_install_and_run_in_a_clean_venv(tmp_path: Path) -> None:
     wheels, venv = tmp_path / "wheels", tmp_path / "venv"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))}
-    subprocess.run([uv(), "build", "--all-packages", "--wheel", "-q", "-o", str(wheels)],
-                   cwd=ROOT, check=True, env=env, timeout=600)
+    subprocess.run(
+        [uv(), "build", "--all-packages", "--wheel", "-q", "-o", str(wheels)],
+        cwd=ROOT,
+        check=True,
+        env=env,
+        timeout=600,
+    )
     built = {p.name.split("-")[0] for p in wheels.glob("*.whl")}
-    expected = {p.name.replace("-", "_") for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").exists()}
+    expected = {
+        p.name.replace("-", "_")
+        for p in (ROOT / "packages").iterdir()
+        if (p / "pyproject.toml").exists()
+    }
     assert built == expected
     subprocess.run([uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True, env=env)
     python = venv / "bin" / "python"
-    subprocess.run([uv(), "pip", "install", "-q", "--python", str(python), "--find-links", str(wheels),
-                    "eventum-standard"], check=True, env=env, timeout=600)
+    subprocess.run(
+        [
+            uv(),
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(python),
+            "--find-links",
+            str(wheels),
+            "eventum-standard",
+        ],
+        check=True,
+        env=env,
+        timeout=600,
+    )
     eventum = venv / "bin" / "eventum"
     check = subprocess.run([eventum, "plugins", "--check"], capture_output=True, text=True, env=env)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "BROKEN" not in check.stdout
     run = subprocess.run(
-        [eventum, "generate", "--path", ROOT / "examples/quickstart/generator.yml", "--id", "wheels",
-         "--live-mode", "false", "--max-events", "20", "--seed", "1"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        [
+            eventum,
+            "generate",
+            "--path",
+            ROOT / "examples/quickstart/generator.yml",
+            "--id",
+            "wheels",
+            "--live-mode",
+            "false",
+            "--max-events",
+            "20",
+            "--seed",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert len(run.stdout.splitlines()) == 20

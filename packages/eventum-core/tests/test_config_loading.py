@@ -131,7 +131,7 @@ def test_invalid_value_names_reason_and_value(tmp_path: Path) -> None:
 def test_unknown_formatter(tmp_path: Path) -> None:
     text = GOOD.replace("memory: {}", "memory: {formatter: {format: jsn}}")
     with pytest.raises(
-        ConfigError, match="formatter plugin 'jsn' is not installed.*did you mean 'json'"
+        ConfigError, match=r"formatter plugin 'jsn' is not installed.*did you mean 'json'"
     ):
         plan_for(tmp_path, text)
 

@@ -24,10 +24,20 @@ def registry() -> Registry:
 
 
 def run(tmp_path: Path, registry: Registry, output: dict[str, Any], count: int = 100, **kw: Any):
-    config = {"input": [{"range": {"count": count}}], "event": {"echo": {}},
-              "output": [{"memory": output}]}
-    return run_generator(config, base_path=tmp_path, registry=registry, collect=False,
-                         batch={"size": 10}, keep_order=True, **kw)
+    config = {
+        "input": [{"range": {"count": count}}],
+        "event": {"echo": {}},
+        "output": [{"memory": output}],
+    }
+    return run_generator(
+        config,
+        base_path=tmp_path,
+        registry=registry,
+        collect=False,
+        batch={"size": 10},
+        keep_order=True,
+        **kw,
+    )
 
 
 def test_transient_failures_are_retried_until_written(tmp_path: Path, registry: Registry) -> None:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     )
     from eventum_core.config.plugin_config import (
         Encoding as Encoding,
+    )
+    from eventum_core.config.plugin_config import (
         ExistingFile as ExistingFile,
     )
     from eventum_core.config.plugin_config import (
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     )
     from eventum_core.config.plugin_config import (
         ResolvedPath as ResolvedPath,
+    )
+    from eventum_core.config.plugin_config import (
         RetryPolicy as RetryPolicy,
     )
     from eventum_core.context import (
@@ -135,11 +139,11 @@ _EXPORTS = {
 __all__ = [
     "TIMESTAMP_DTYPE",
     "ConfigError",
+    "Encoding",
     "EventDropped",
     "EventPlugin",
     "EventsExhausted",
     "EventumError",
-    "Encoding",
     "ExistingFile",
     "Formatted",
     "Formatter",

@@ -80,7 +80,9 @@ def _natural_language(text: str, *, tz: tzinfo, base: datetime) -> datetime:
             f"cannot read {text!r} as a date and time (try ISO 8601, 'now', 'never', "
             "a relative offset like '+1h30m', or a time like '14:30')"
         )
-    return resolve(parsed, tz=tz, now=base)
+    result = resolve(parsed, tz=tz, now=base)
+    assert result is not None  # a datetime in, a datetime out
+    return result
 
 
 def resolve_span(

@@ -55,6 +55,8 @@ def configure(verbosity: int = 0, fmt: LogFormat = "plain") -> None:
     )
 
 
-def _drop_exc_info(_logger: object, _name: str, event: dict[str, object]) -> dict[str, object]:
+def _drop_exc_info(
+    _logger: object, _name: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
     event.pop("exc_info", None)
     return event

@@ -109,7 +109,15 @@ def generate(
         float,
         typer.Option("--write-timeout", help="Seconds a write may take.", rich_help_panel=_GEN),
     ] = 10,
-    workers: Annotated[str, typer.Option("--workers", metavar="N|auto", help="Processes producing events: auto uses every core in sample mode when the event plugin allows it (template state such as `shared` is then per process); 1 keeps one sequence.", rich_help_panel=_GEN)] = "auto",
+    workers: Annotated[
+        str,
+        typer.Option(
+            "--workers",
+            metavar="N|auto",
+            help="Processes producing events: auto uses every core in sample mode when the event plugin allows it (template state such as `shared` is then per process); 1 keeps one sequence.",
+            rich_help_panel=_GEN,
+        ),
+    ] = "auto",
     max_events: Annotated[
         int | None,
         typer.Option("--max-events", help="Stop after this many events.", rich_help_panel=_OUT),

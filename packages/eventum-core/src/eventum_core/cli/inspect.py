@@ -20,10 +20,7 @@ def plugins(
 
     registry = Registry()
     broken = 0
-    if check:
-        rows = registry.check()
-    else:
-        rows = [(info, None) for info in registry.infos()]
+    rows = registry.check() if check else [(info, None) for info in registry.infos()]
     for kind, infos in group_by_kind(info for info, _ in rows).items():
         typer.echo(f"{kind}s:")
         for info in infos:

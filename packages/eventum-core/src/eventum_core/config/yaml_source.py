@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from functools import partial
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ def substitute(
     lines = text.splitlines(keepends=True)
     for number, line in enumerate(lines, start=1):
         if "${" in line and not _COMMENT_LINE.match(line):
-            lines[number - 1] = _TOKEN.sub(lambda m, n=number: lookup(m, n), line)
+            lines[number - 1] = _TOKEN.sub(partial(lookup, line_no=number), line)
     if missing:
         raise ConfigError(
             missing[0] + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
@@ -128,8 +129,8 @@ def expand_dotted_keys(value: Any, *, source: Path, path: str = "") -> Any:
     if not isinstance(value, dict):
         return value
     result: dict[Any, Any] = {}
-    for key, item in value.items():
-        item = expand_dotted_keys(item, source=source, path=f"{path}.{key}" if path else str(key))
+    for key, raw in value.items():
+        item = expand_dotted_keys(raw, source=source, path=f"{path}.{key}" if path else str(key))
         parts = key.split(".") if isinstance(key, str) and "." in key else [key]
         *parents, leaf = parts
         target = result

@@ -65,7 +65,9 @@ async def deliver(
             retryable, reason = _classify(error)
             failed = pending
         pending = failed
-        delay = _jitter.uniform(0, min(policy.max_delay, policy.initial_delay * 2 ** (outcome.attempts - 1)))
+        delay = _jitter.uniform(
+            0, min(policy.max_delay, policy.initial_delay * 2 ** (outcome.attempts - 1))
+        )
         if (
             not retryable
             or outcome.attempts >= policy.attempts
@@ -95,8 +97,17 @@ class DeadLetters:
     async def add(self, items: Sequence[str], reasons: Sequence[str]) -> None:
         now = datetime.now(UTC).isoformat()
         lines = [
-            json.dumps({"time": now, "generator": self.generator, "output": self.output,
-                        "error": reason, "event": item}, ensure_ascii=False) + "\n"
+            json.dumps(
+                {
+                    "time": now,
+                    "generator": self.generator,
+                    "output": self.output,
+                    "error": reason,
+                    "event": item,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
             for item, reason in zip(items, reasons, strict=True)
         ]
         await anyio.to_thread.run_sync(self._append, lines)

@@ -15,18 +15,18 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import numpy as np
 import structlog
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from eventum_core.batch import Formatted, Produced, TimestampBatch
 from eventum_core.config.generator import GeneratorPlan, OutputSpec, PluginSpec
+from eventum_core.config.plugin_config import RetryPolicy
 from eventum_core.context import PluginContext
 from eventum_core.errors import UserError
-from eventum_core.config.plugin_config import RetryPolicy
 from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
 from eventum_core.pipeline.delivery import DeadLetters, Outcome, deliver
 from eventum_core.pipeline.merge import merge_inputs, tagged
@@ -146,8 +146,11 @@ class GeneratorRun:
             else None
         )
         if workers is not None:
-            log.info("producing events in worker processes; plugin state is per worker",
-                     generator=plan.parameters.id, workers=count)
+            log.info(
+                "producing events in worker processes; plugin state is per worker",
+                generator=plan.parameters.id,
+                workers=count,
+            )
         try:
             await self._open(outputs)
         except OutputOpenError as error:
@@ -233,7 +236,7 @@ class GeneratorRun:
                     self.stop()
                     deadline = math.inf
 
-    async def _input_stage(self, send: ObjectSendStream[TimestampBatch]) -> None:
+    async def _input_stage(self, send: MemoryObjectSendStream[TimestampBatch]) -> None:
         plan = self.plan
         scheduled = [
             (s.index, p)
@@ -255,7 +258,7 @@ class GeneratorRun:
                 tg.start_soon(self._feed, tagged(index, plugin.generate(size)), send.clone(), False)
 
     async def _feed(
-        self, stream: Iterator[Any], send: ObjectSendStream[TimestampBatch], live: bool
+        self, stream: Iterator[Any], send: MemoryObjectSendStream[TimestampBatch], live: bool
     ) -> None:
         done = object()
         async with send:
@@ -269,7 +272,7 @@ class GeneratorRun:
                     return
                 if chunk is done:
                     return
-                ts, src = chunk
+                ts, src = cast("tuple[Any, Any]", chunk)
                 try:
                     if live:
                         await self._release_when_due(ts, src, send)
@@ -279,7 +282,7 @@ class GeneratorRun:
                     return
 
     async def _release_when_due(
-        self, ts: Any, src: Any, send: ObjectSendStream[TimestampBatch]
+        self, ts: Any, src: Any, send: MemoryObjectSendStream[TimestampBatch]
     ) -> None:
         """Release each timestamp as soon as it is due, grouping whatever is due at once."""
         cap = self.plan.parameters.batch.size or len(ts)
@@ -296,7 +299,7 @@ class GeneratorRun:
             with anyio.move_on_after((micros[start] - now) / 1e6):
                 await self._stopping.wait()
 
-    async def _emit(self, ts: Any, src: Any, send: ObjectSendStream[TimestampBatch]) -> None:
+    async def _emit(self, ts: Any, src: Any, send: MemoryObjectSendStream[TimestampBatch]) -> None:
         plan = self.plan
         counts = np.bincount(src, minlength=len(plan.inputs))
         for counter, n in zip(self.counters.inputs, counts.tolist(), strict=False):
@@ -312,8 +315,11 @@ class GeneratorRun:
                 return 1
             return len(os.sched_getaffinity(0))
         if wanted > 1 and not getattr(plugin, "parallel_safe", False):
-            log.warning("this event plugin cannot be split across processes; using one",
-                        generator=p.id, plugin=self.plan.event.name)
+            log.warning(
+                "this event plugin cannot be split across processes; using one",
+                generator=p.id,
+                plugin=self.plan.event.name,
+            )
             return 1
         return wanted
 
@@ -321,14 +327,16 @@ class GeneratorRun:
         self,
         plugin: Any,
         workers: EventWorkers | None,
-        receive: ObjectReceiveStream[TimestampBatch],
-        send: ObjectSendStream[EventChunk],
+        receive: MemoryObjectReceiveStream[TimestampBatch],
+        send: MemoryObjectSendStream[EventChunk],
     ) -> None:
         async with receive, send:
             if workers is None:
                 async for batch in receive:
                     try:
-                        produced: Produced | str = await anyio.to_thread.run_sync(plugin.produce, batch)
+                        produced: Produced | str = await anyio.to_thread.run_sync(
+                            plugin.produce, batch
+                        )
                     except Exception as error:
                         produced = f"{type(error).__name__}: {error}"
                     if not await self._take(batch, produced, send):
@@ -347,7 +355,10 @@ class GeneratorRun:
                     await anyio.to_thread.run_sync(workers.close)
 
     async def _take(
-        self, batch: TimestampBatch, produced: Produced | str, send: ObjectSendStream[EventChunk]
+        self,
+        batch: TimestampBatch,
+        produced: Produced | str,
+        send: MemoryObjectSendStream[EventChunk],
     ) -> bool:
         """Count and pass on what the event plugin made of a batch; False once the run ends."""
         counters = self.counters.event
@@ -370,7 +381,7 @@ class GeneratorRun:
         return True
 
     async def _output_stage(
-        self, outputs: list[_Output], receive: ObjectReceiveStream[EventChunk]
+        self, outputs: list[_Output], receive: MemoryObjectReceiveStream[EventChunk]
     ) -> None:
         p = self.plan.parameters
         semaphore = anyio.Semaphore(p.max_concurrency)
@@ -395,7 +406,10 @@ class GeneratorRun:
             self._finished.set()
 
     async def _writer(
-        self, output: _Output, receive: ObjectReceiveStream[EventChunk], shared: anyio.Semaphore
+        self,
+        output: _Output,
+        receive: MemoryObjectReceiveStream[EventChunk],
+        shared: anyio.Semaphore,
     ) -> None:
         keep_order = self.plan.parameters.keep_order
         own = getattr(output.config, "concurrency", None)
@@ -406,8 +420,11 @@ class GeneratorRun:
                     formatted: Formatted = output.formatter.format(chunk.events)
                 except Exception as error:
                     output.counters.format_failed += len(chunk.events)
-                    log.error("formatter failed", output=output.label,
-                              reason=f"{type(error).__name__}: {error}")
+                    log.error(
+                        "formatter failed",
+                        output=output.label,
+                        reason=f"{type(error).__name__}: {error}",
+                    )
                     continue
                 output.counters.format_failed += formatted.failed
                 if not formatted.items:
@@ -429,8 +446,12 @@ class GeneratorRun:
                 outcome = Outcome(dict.fromkeys(range(len(items)), "the sink is gone"), 0, True)
             else:
                 policy = getattr(output.config, "retry", None) or RetryPolicy()
-                outcome = await deliver(output.plugin.write, items, policy=policy,
-                                        timeout=self.plan.parameters.write_timeout)
+                outcome = await deliver(
+                    output.plugin.write,
+                    items,
+                    policy=policy,
+                    timeout=self.plan.parameters.write_timeout,
+                )
         finally:
             semaphore.release()
         counters = output.counters
@@ -448,14 +469,18 @@ class GeneratorRun:
     ) -> None:
         if output.dead_letters is not None:
             indices = sorted(outcome.failed)
-            await output.dead_letters.add([formatted.items[i] for i in indices],
-                                          [outcome.failed[i] for i in indices])
+            await output.dead_letters.add(
+                [formatted.items[i] for i in indices], [outcome.failed[i] for i in indices]
+            )
             output.counters.dead_lettered += failed
         if outcome.sink_gone:
             if not output.gone:
                 output.gone = True
-                log.error("output is gone; its remaining events are counted as failed",
-                          output=output.label, reason=next(iter(outcome.failed.values())))
+                log.error(
+                    "output is gone; its remaining events are counted as failed",
+                    output=output.label,
+                    reason=next(iter(outcome.failed.values())),
+                )
                 if all(o.gone for o in self._outputs):
                     self.stop()
             return
@@ -463,9 +488,14 @@ class GeneratorRun:
         now = time.monotonic()
         if now - output.last_report >= 10 or output.last_report == 0:
             sample = formatted.items[next(iter(outcome.failed))][:200]
-            log.error("events were not written", output=output.label, events=output.unreported,
-                      reason=next(iter(outcome.failed.values())), sample=sample,
-                      dead_letter=str(output.dead_letters.path) if output.dead_letters else None)
+            log.error(
+                "events were not written",
+                output=output.label,
+                events=output.unreported,
+                reason=next(iter(outcome.failed.values())),
+                sample=sample,
+                dead_letter=str(output.dead_letters.path) if output.dead_letters else None,
+            )
             output.last_report, output.unreported = now, 0
 
     def _fail(self, message: str) -> None:

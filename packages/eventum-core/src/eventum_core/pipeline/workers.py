@@ -11,6 +11,7 @@ in milliseconds with every module already imported; otherwise they are spawned.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import threading
@@ -30,8 +31,13 @@ class _Failure:
     reason: str
 
 
-def _serve(conn: Connection, cls: type[Any], config: Any, fields: dict[str, Any],
-           log_settings: tuple[int, eventum_logging.LogFormat] | None) -> None:
+def _serve(
+    conn: Connection,
+    cls: type[Any],
+    config: Any,
+    fields: dict[str, Any],
+    log_settings: tuple[int, eventum_logging.LogFormat] | None,
+) -> None:
     eventum_logging.configure(*(log_settings or (0, "plain")))
     plugin = cls(config, PluginContext(**fields))
     try:
@@ -52,8 +58,12 @@ class EventWorkers:
 
     def __init__(self, cls: type[Any], config: Any, context: PluginContext, count: int) -> None:
         method = "fork" if threading.active_count() == 1 else "spawn"
-        mp = multiprocessing.get_context(method)
-        fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(context) if f.name != "logger"}
+        mp: Any = multiprocessing.get_context(method)
+        fields = {
+            f.name: getattr(context, f.name)
+            for f in dataclasses.fields(context)
+            if f.name != "logger"
+        }
         self._conns: list[Connection] = []
         self._processes = []
         for index in range(count):
@@ -102,10 +112,8 @@ class EventWorkers:
 
     def close(self) -> None:
         for conn in self._conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.send(None)
-            except OSError:
-                pass
         for process in self._processes:
             process.join(timeout=10)
             if process.is_alive():

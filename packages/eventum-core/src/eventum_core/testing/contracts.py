@@ -41,9 +41,10 @@ class _PluginContract:
 
     def make_config(self, base_path: Path, **overrides: Any) -> BaseModel:
         data = {**self.valid_config, **overrides}
-        return self.plugin_class.Config.model_validate(
+        config: BaseModel = self.plugin_class.Config.model_validate(
             data, context=self.validation_context(base_path)
         )
+        return config
 
     def make_plugin(self, base_path: Path, **context_fields: Any) -> Any:
         config = self.make_config(base_path)
