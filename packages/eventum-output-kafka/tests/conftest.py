@@ -1,0 +1,106 @@
+"""A real Kafka-protocol broker (noida-db) on a free port, with its own data folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Broker:
+    """noida-db serving only Kafka; `stop()` and `start()` simulate an outage, data kept."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        binary = files("noida_db").joinpath("noida-db")
+        self.binary = str(binary)
+        os.chmod(self.binary, 0o755)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = (self.data_dir / "noida.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "start",
+                "--data-dir",
+                str(self.data_dir),
+                "--only",
+                "kafka",
+                "--kafka-port",
+                str(self.port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"noida-db exited: {(self.data_dir / 'noida.log').read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("noida-db did not start listening")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    server = Broker(tmp_path_factory.mktemp("noida"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_broker(tmp_path: Path) -> Iterator[Callable[[], Broker]]:
+    """Start a broker of the test's own (to stop and start); all are stopped at the end."""
+    started: list[Broker] = []
+
+    def make() -> Broker:
+        folder = tmp_path / f"noida-{len(started)}"
+        folder.mkdir()
+        server = Broker(folder)
+        started.append(server)
+        server.start()
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
