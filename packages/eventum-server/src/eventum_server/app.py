@@ -1,0 +1,77 @@
+"""The FastAPI app: Eventum's routers under `/api`, `/metrics`, docs at `/api/swagger|redoc`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from eventum_core.app.application import (
+    Application,
+    GeneratorBusy,
+    GeneratorExists,
+    GeneratorNotFound,
+)
+from eventum_core.errors import ConfigError, UserError
+from eventum_core.keyring_secrets import KeyringError
+from eventum_server.__about__ import __version__
+from eventum_server.limits import BodyLimit
+from eventum_server.security import Sessions, require_user
+
+_STATUS: list[tuple[type[Exception], int]] = [
+    (GeneratorNotFound, 404),
+    (GeneratorExists, 409),
+    (GeneratorBusy, 409),
+    (KeyringError, 503),
+    (ConfigError, 422),
+    (UserError, 400),
+]
+
+
+def create_app(application: Application) -> FastAPI:
+    from eventum_server.routers import (
+        auth,
+        generator_configs,
+        generators,
+        instance,
+        observability,
+        preview,
+        secrets,
+        startup,
+    )
+
+    app = FastAPI(
+        title="Eventum API",
+        version=__version__,
+        docs_url="/api/swagger",
+        redoc_url="/api/redoc",
+        openapi_url="/api/openapi.json",
+    )
+    app.state.application = application
+    app.state.sessions = Sessions()
+    protected: Any = [Depends(require_user)]
+    app.include_router(auth.router, prefix="/api/auth", tags=["auth"])
+    app.include_router(observability.public, prefix="/api", tags=["health"])
+    app.include_router(observability.router, dependencies=protected, tags=["metrics"])
+    for module, prefix, tag in (
+        (instance, "/api/instance", "instance"),
+        (generator_configs, "/api/generator-configs", "generator-configs"),
+        (preview, "/api/preview", "preview"),
+        (generators, "/api/generators", "generators"),
+        (startup, "/api/startup", "startup"),
+        (secrets, "/api/secrets", "secrets"),
+    ):
+        app.include_router(module.router, prefix=prefix, tags=[tag], dependencies=protected)
+        ws = getattr(module, "websockets", None)
+        if ws is not None:  # WebSockets check credentials themselves (no 401 on a handshake)
+            app.include_router(ws, prefix=prefix, tags=[tag])
+
+    async def user_error(_request: Request, error: Exception) -> JSONResponse:
+        code = next(code for kind, code in _STATUS if isinstance(error, kind))
+        return JSONResponse({"detail": str(error)}, status_code=code)
+
+    for kind, _ in _STATUS:
+        app.add_exception_handler(kind, user_error)
+    app.add_middleware(BodyLimit, max_bytes=application.settings.server.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""One module per router of Eventum's API."""

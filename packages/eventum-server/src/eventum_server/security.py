@@ -1,0 +1,103 @@
+"""Who may call the API, and which files an endpoint may touch.
+
+Every route except login, health and the docs depends on `require_user`: HTTP Basic with
+`server.auth`, or the `session_id` cookie that login sets (sessions live in memory, as Eventum's).
+File endpoints go through `inside()`, which refuses anything resolving outside the generator
+folder: `..`, absolute paths, and symlinks pointing out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import threading
+from pathlib import Path, PurePosixPath
+
+from fastapi import HTTPException, Request, WebSocket, status
+
+SESSION_COOKIE = "session_id"
+_UNAUTHORIZED = HTTPException(
+    status.HTTP_401_UNAUTHORIZED,
+    "authentication required",
+    headers={"WWW-Authenticate": 'Basic realm="eventum"'},
+)
+
+
+class Sessions:
+    def __init__(self) -> None:
+        self._users: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def open(self, user: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._users[token] = user
+        return token
+
+    def user(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        with self._lock:
+            return self._users.get(token)
+
+    def close(self, token: str | None) -> None:
+        with self._lock:
+            self._users.pop(token or "", None)
+
+
+def basic_user(header: str | None, user: str, password: str) -> str | None:
+    """The user named by a valid `Authorization: Basic` header, else None."""
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        given_user, _, given_password = (
+            base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    ok_user = secrets.compare_digest(given_user.encode(), user.encode())
+    ok_password = secrets.compare_digest(given_password.encode(), password.encode())
+    return given_user if ok_user and ok_password else None
+
+
+def _authenticate(connection: Request | WebSocket) -> str | None:
+    state = connection.app.state
+    auth = state.application.settings.server.auth
+    return basic_user(
+        connection.headers.get("authorization"), auth.user, auth.password
+    ) or state.sessions.user(connection.cookies.get(SESSION_COOKIE))
+
+
+def require_user(request: Request) -> str:
+    user = _authenticate(request)
+    if user is None:
+        raise _UNAUTHORIZED
+    return user
+
+
+async def websocket_user(websocket: WebSocket) -> str | None:
+    """The user of a WebSocket handshake; closes it (policy violation) when unauthenticated."""
+    user = _authenticate(websocket)
+    if user is None:
+        await websocket.close(code=1008)
+    return user
+
+
+def inside(base: Path, relative: str) -> Path:
+    """`base / relative`, refusing absolute paths, `..` and symlinks leading outside `base`."""
+    pure = PurePosixPath(relative.replace("\\", "/"))
+    if not relative or pure.is_absolute() or ".." in pure.parts or relative.startswith("~"):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "path must stay inside the folder")
+    root = base.resolve()
+    target = (root / pure).resolve()
+    if target != root and not target.is_relative_to(root):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "path must stay inside the folder")
+    return target
+
+
+def folder_name(name: str) -> str:
+    """A generator folder name: one plain path component."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or name.startswith("~"):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"invalid generator name {name!r}")
+    return name

@@ -1,0 +1,120 @@
+"""One real `eventum run` process with the API on a free port, shared by the API tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+USER, PASSWORD = "admin", "test-password"
+
+TIMER_GENERATOR = """\
+input:
+  - timer: {seconds: 0.1, count: 20}
+event:
+  template:
+    mode: all
+    templates:
+      - line: {template: line.jinja}
+output:
+  - file: {path: ${params.out}}
+"""
+
+SCRIPT_GENERATOR = """\
+input:
+  - linspace: {start: now, end: +10m, count: 60000}
+event:
+  script: {path: produce.py}
+output:
+  - file: {path: ${params.out}}
+    # the secret proves run mode resolves ${secrets.x} from the cryptfile
+  - file: {path: "${params.out}.${secrets.suffix}"}
+"""
+
+
+@dataclass
+class Server:
+    root: Path
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def client(self, *, auth: bool = True) -> httpx.Client:
+        return httpx.Client(base_url=self.url, auth=(USER, PASSWORD) if auth else None, timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_instance(root: Path, port: int) -> Path:
+    gens = root / "gens"
+    (gens / "timer").mkdir(parents=True)
+    (gens / "timer" / "generator.yml").write_text(TIMER_GENERATOR)
+    (gens / "timer" / "line.jinja").write_text(
+        "{{ timestamp }} {% set n = shared.get('n', 0) + 1 %}{{ shared.set('n', n) or n }}"
+    )
+    (gens / "script").mkdir()
+    (gens / "script" / "generator.yml").write_text(SCRIPT_GENERATOR)
+    (gens / "script" / "produce.py").write_text(
+        "def produce(params):\n    return 'script ' + params['timestamp'].isoformat()\n"
+    )
+    (root / "startup.yml").write_text(
+        f"- id: timer\n  path: timer\n  params: {{out: {root / 'timer.out'}}}\n"
+        f"- id: script\n  path: script/generator.yml\n  params.out: {root / 'script.out'}\n"
+    )
+    config = root / "eventum.yml"
+    config.write_text(
+        f"server:\n  host: 127.0.0.1\n  port: {port}\n  max_body_bytes: 65536\n"
+        f"  auth: {{user: {USER}, password: {PASSWORD}}}\n"
+        "generation: {}\nlog.level: info\n"
+        f"path.logs: {root / 'logs'}\npath.startup: {root / 'startup.yml'}\n"
+        f"path.generators_dir: {gens}\npath.keyring_cryptfile: {root / 'keyring.cfg'}\n"
+    )
+    return config
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    from eventum_core.keyring_secrets import Keyring
+
+    root = tmp_path_factory.mktemp("instance")
+    port = free_port()
+    config = make_instance(root, port)
+    Keyring(root / "keyring.cfg", password="master").set("suffix", "copy")
+    env = {**os.environ, "EVENTUM_KEYRING_PASSWORD": "master"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "eventum_core", "run", "-c", str(config)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(root / "stderr.txt", "wb"),  # noqa: SIM115
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError((root / "stderr.txt").read_text())
+        time.sleep(0.1)
+    yield Server(root, url, process)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
