@@ -181,3 +181,75 @@ def test_generate_without_templates_does_not_import_jinja(tmp_path: Path) -> Non
         line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line
     }
     assert not {"jinja2", "faker", "mimesis", "fastapi", "chdb"} & imported
+
+
+def test_secrets_from_a_cryptfile(eventum, tmp_path: Path) -> None:
+    keyring = tmp_path / "secrets.cfg"
+    env = {**os.environ, "EVENTUM_KEYRING_PASSWORD": "pw-for-tests"}
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from eventum_core.cli.keyring import main; main()",
+            "set",
+            "token",
+            "s3cr3t-value",
+            "--cryptfile",
+            str(keyring),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    out = tmp_path / "out.log"
+    path = write(
+        tmp_path,
+        LINSPACE.format(count=2),
+        "  - file: {path: '" + str(out) + "', separator: ' ${secrets.token}\n'}",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eventum_core",
+            "generate",
+            "--path",
+            str(path),
+            "--id",
+            "t",
+            "--live-mode",
+            "false",
+            "--cryptfile",
+            str(keyring),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().count("s3cr3t-value") == 2
+
+    wrong = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eventum_core",
+            "generate",
+            "--path",
+            str(path),
+            "--id",
+            "t",
+            "--live-mode",
+            "false",
+            "--cryptfile",
+            str(keyring),
+        ],
+        capture_output=True,
+        text=True,
+        env={**env, "EVENTUM_KEYRING_PASSWORD": "wrong"},
+        check=False,
+    )
+    assert wrong.returncode == 2
+    assert "s3cr3t" not in wrong.stderr
+    assert "Traceback" not in wrong.stderr

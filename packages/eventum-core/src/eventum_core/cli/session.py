@@ -53,12 +53,12 @@ def run_generate(
     eventum_logging.configure(verbosity, log_format)
     try:
         parameters = parameters_from(options)
+        secrets = None
         if cryptfile is not None:
-            raise UserError(
-                "--cryptfile: keyring secrets arrive with application mode; "
-                "this build cannot read a cryptfile yet"
-            )
-        plan = load_plan(parameters, registry=Registry())
+            from eventum_core.keyring_secrets import cryptfile_resolver
+
+            secrets = cryptfile_resolver(cryptfile)
+        plan = load_plan(parameters, registry=Registry(), secrets=secrets)
     except UserError as error:
         error_line(str(error))
         return EXIT_USAGE

@@ -29,6 +29,7 @@ from eventum_core.context import PluginContext
 from eventum_core.errors import UserError
 from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
 from eventum_core.pipeline.delivery import DeadLetters, Outcome, deliver
+from eventum_core.pipeline.lateness import LATE_US
 from eventum_core.pipeline.merge import merge_inputs, tagged
 from eventum_core.pipeline.workers import EventWorkers
 
@@ -65,6 +66,7 @@ class _Output:
     gone: bool = False
     last_report: float = 0.0
     unreported: int = 0
+    busy: float = 0.0  # seconds spent in writes, to name the slowest output
 
     @property
     def config(self) -> Any:
@@ -90,6 +92,10 @@ class GeneratorRun:
     _inputs: list[Any] = field(default_factory=list)
     _error: str | None = None
     _outputs: list[_Output] = field(default_factory=list)
+    _output_queues: list[Any] = field(default_factory=list)
+    _timestamp_queue: Any = None
+    _event_queue: Any = None
+    _lag_reported: float = 0.0
 
     def context(self, spec: PluginSpec) -> PluginContext:
         p = self.plan.parameters
@@ -164,6 +170,7 @@ class GeneratorRun:
             p.queue.max_timestamp_batches
         )
         ev_send, ev_recv = anyio.create_memory_object_stream[EventChunk](p.queue.max_event_batches)
+        self._timestamp_queue, self._event_queue = ts_send, ev_send
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._input_stage, ts_send)
@@ -299,6 +306,27 @@ class GeneratorRun:
             with anyio.move_on_after((micros[start] - now) / 1e6):
                 await self._stopping.wait()
 
+    def _report_lag(self, seconds: float) -> None:
+        """Warn (at most every 10 s) that live mode is behind, naming the stage that holds it up:
+        outputs when events wait for them (the one busiest writing), else the event plugin when
+        timestamps wait for it, else the inputs."""
+        now = time.monotonic()
+        if now - self._lag_reported < 10:
+            return
+        self._lag_reported = now
+        if _full(self._event_queue) or any(_full(q) for q in self._output_queues):
+            slow = max(self._outputs, key=lambda o: o.busy).label
+        elif _full(self._timestamp_queue):
+            slow = f"the event plugin '{self.plan.event.name}'"
+        else:
+            slow = "the inputs (timestamps are computed too slowly)"
+        log.warning(
+            "live mode is behind its timestamps; nothing is dropped, events are late",
+            generator=self.plan.parameters.id,
+            behind_s=round(seconds, 1),
+            slowest=slow,
+        )
+
     async def _emit(self, ts: Any, src: Any, send: MemoryObjectSendStream[TimestampBatch]) -> None:
         plan = self.plan
         counts = np.bincount(src, minlength=len(plan.inputs))
@@ -394,6 +422,7 @@ class GeneratorRun:
                 for output, (_, out_recv) in zip(outputs, pairs, strict=True):
                     tg.start_soon(self._writer, output, out_recv, semaphore)
                 sends = [s for s, _ in pairs]
+                self._output_queues = sends
                 try:
                     async with receive:
                         async for chunk in receive:
@@ -446,12 +475,14 @@ class GeneratorRun:
                 outcome = Outcome(dict.fromkeys(range(len(items)), "the sink is gone"), 0, True)
             else:
                 policy = getattr(output.config, "retry", None) or RetryPolicy()
+                began = time.monotonic()
                 outcome = await deliver(
                     output.plugin.write,
                     items,
                     policy=policy,
                     timeout=self.plan.parameters.write_timeout,
                 )
+                output.busy += time.monotonic() - began
         finally:
             semaphore.release()
         counters = output.counters
@@ -462,7 +493,11 @@ class GeneratorRun:
         if outcome.failed:
             await self._account_failure(output, formatted, outcome, failed)
         if self.plan.parameters.live_mode and failed < formatted.formatted:
-            counters.lateness.record(chunk.timestamps, time.time_ns() // 1000)
+            now_us = time.time_ns() // 1000
+            counters.lateness.record(chunk.timestamps, now_us)
+            behind_us = now_us - int(chunk.timestamps[0].astype(np.int64))
+            if behind_us > LATE_US:
+                self._report_lag(behind_us / 1e6)
 
     async def _account_failure(
         self, output: _Output, formatted: Formatted, outcome: Outcome, failed: int
@@ -515,3 +550,8 @@ async def run_plan(
     if on_start is not None:
         on_start(run)
     return await run.run()
+
+
+def _full(stream: Any) -> bool:
+    stats = stream.statistics()
+    return bool(stats.current_buffer_used >= stats.max_buffer_size)
