@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import json
 import re
-from functools import partial
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
