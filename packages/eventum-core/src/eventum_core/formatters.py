@@ -58,7 +58,7 @@ class JsonFormatter:
                 failed += 1
                 if failed == 1:
                     self._log.warning(
-                        "event is not valid JSON", reason=str(error), event=event[:200]
+                        "event is not valid JSON", reason=str(error), sample=event[:200]
                     )
         return Formatted(items, len(events), failed)
 
@@ -82,7 +82,7 @@ class JsonBatchFormatter:
                 failed += 1
                 if failed == 1:
                     self._log.warning(
-                        "event is not valid JSON", reason=str(error), event=event[:200]
+                        "event is not valid JSON", reason=str(error), sample=event[:200]
                     )
         if not values:
             return Formatted([], len(events), failed)
