@@ -1,0 +1,176 @@
+"""Run benchmark workloads and print events/s, CPU seconds and peak RSS.
+
+    python benchmarks/bench.py                          # every workload, this checkout's eventum
+    python benchmarks/bench.py w3_minimal --count 10000000   # one workload, scaled
+    sudo python benchmarks/bench.py --peer              # side by side with the original Eventum
+
+`--peer` runs both generators on the same Python in the Debian root that
+../shared/bench/peer/setup-eventum-peer.sh makes (this project's wheels are built and installed
+there first), so the ratio compares implementations, not interpreters. A script, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORKLOADS = HERE / "workloads"
+PEER = ROOT.parent / "shared" / "bench" / "peer"
+# Eventum loses part of W2 to its default write timeout; give it room so it writes everything.
+EVENTUM_EXTRA = {"w2_json": ["--write-timeout", "600"]}
+
+
+def prepare(workload: str, count: int | None) -> Path:
+    work = Path(tempfile.mkdtemp(prefix=f"bench-{workload}-", dir="/tmp"))
+    shutil.copytree(WORKLOADS / workload, work, dirs_exist_ok=True)
+    if count:
+        config = work / "generator.yml"
+        config.write_text(re.sub(r"count: 200000", f"count: {count}", config.read_text()))
+    return work
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (a forked worker's) are counted once in all."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_once(
+    command: list[str], workload: str, count: int | None, extra: list[str]
+) -> dict[str, float]:
+    """Events, wall and CPU seconds, and peak memory (summed PSS of the whole process tree)."""
+    work = prepare(workload, count)
+    out = work / "out.log"
+    args = [
+        *command,
+        "generate",
+        "--path",
+        str(work / "generator.yml"),
+        "--id",
+        "bench",
+        "--live-mode",
+        "false",
+        "--params",
+        json.dumps({"out": str(out)}),
+        *extra,
+    ]
+    started = time.monotonic()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    peak_kb = 0
+    while True:  # wait4, not poll: it also gives the CPU time of the run and its children
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        peak_kb = max(peak_kb, sum(_pss_kb(p) for p in _tree(proc.pid)))
+        time.sleep(0.05)
+    wall = time.monotonic() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{workload}: exit {proc.returncode}")
+    cpu = usage.ru_utime + usage.ru_stime
+    with out.open("rb") as f:
+        events = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    shutil.rmtree(work)
+    return {
+        "events": events,
+        "wall_s": wall,
+        "events_per_s": events / wall,
+        "cpu_s": cpu,
+        "rss_mb": peak_kb // 1024,
+    }
+
+
+def median_run(
+    command: list[str], workload: str, count: int | None, extra: list[str], repeat: int
+) -> dict[str, float]:
+    runs = [run_once(command, workload, count, extra) for _ in range(repeat)]
+    best = sorted(runs, key=lambda r: r["events_per_s"])[len(runs) // 2]
+    return {**best, "rss_mb": max(r["rss_mb"] for r in runs)}
+
+
+def build_and_install_in_peer() -> None:
+    wheels = Path(tempfile.mkdtemp(prefix="eventum-wheels-", dir="/tmp"))
+    uv = os.environ.get("UV") or shutil.which("uv") or "uv"
+    subprocess.run(
+        [uv, "build", "--all-packages", "--wheel", "-q", "-o", str(wheels)], cwd=ROOT, check=True
+    )
+    for wheel in wheels.glob("*.whl"):  # only what the workloads need: no server, no sink clients
+        if not re.match(r"eventum_(core|standard|input_|event_|output_(file|stdout))", wheel.name):
+            wheel.unlink()
+    subprocess.run([str(PEER / "install-into-peer.sh"), str(wheels)], check=True)
+    shutil.rmtree(wheels)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("workloads", nargs="*", default=sorted(p.name for p in WORKLOADS.iterdir()))
+    parser.add_argument("--peer", action="store_true", help="both implementations in the peer root")
+    parser.add_argument(
+        "--no-build", action="store_true", help="with --peer: keep the installed wheels"
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--count", type=int, help="events per workload instead of 200,000")
+    args, extra = parser.parse_known_args()  # unknown options go to our `generate`
+
+    if args.peer:
+        if not args.no_build:
+            build_and_install_in_peer()
+        in_peer = [str(PEER / "in-peer.sh")]
+        impls = {
+            "eventum": [*in_peer, "/opt/ev/bin/eventum"],
+            "ours": [*in_peer, "/opt/ours/bin/eventum"],
+        }
+    else:
+        impls = {"ours": [sys.executable, "-m", "eventum_core"]}
+
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, repeat={args.repeat}, count={args.count or 200000}"
+    )
+    print("| workload | impl | events | wall s | events/s | CPU s | peak memory MB (PSS) | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for workload in args.workloads:
+        results = {}
+        for name, command in impls.items():
+            impl_extra = EVENTUM_EXTRA.get(workload, []) if name == "eventum" else extra
+            results[name] = r = median_run(command, workload, args.count, impl_extra, args.repeat)
+            ratio = ""
+            if name == "ours" and "eventum" in results:
+                ratio = f"{r['events_per_s'] / results['eventum']['events_per_s']:.1f}x"
+            print(
+                f"| {workload} | {name} | {int(r['events']):,} | {r['wall_s']:.2f} | "
+                f"{r['events_per_s']:,.0f} | {r['cpu_s']:.2f} | {r['rss_mb']} | {ratio} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
