@@ -182,9 +182,16 @@ def test_live_mode_says_which_stage_is_slow(tmp_path: Path, registry: Registry) 
     start_us = time.time_ns() // 1000
     cfg = config({"count": 30, "start_us": start_us, "step_us": 50_000}, output={"delay": 0.5})
     with capture_logs() as logs:
-        run = run_generator(cfg, base_path=tmp_path, registry=registry, live_mode=True,
-                            skip_past=False, keep_order=True, queue={"max_event_batches": 1},
-                            max_concurrency=1)
+        run = run_generator(
+            cfg,
+            base_path=tmp_path,
+            registry=registry,
+            live_mode=True,
+            skip_past=False,
+            keep_order=True,
+            queue={"max_event_batches": 1},
+            max_concurrency=1,
+        )
     assert len(WRITTEN["test"]) == 30  # late, but nothing dropped
     behind = [e for e in logs if e["event"].startswith("live mode is behind")]
     assert behind, [e["event"] for e in logs][:10]
