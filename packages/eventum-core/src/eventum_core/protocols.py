@@ -70,6 +70,10 @@ class OutputPlugin(Protocol):
     `open` before the first write, `close` after the last (flush there). `write` delivers every
     item or raises `WriteError` (with `retryable` and, for a partial failure, the failed indices).
     Blocking I/O belongs in a worker thread (`anyio.to_thread.run_sync`), not in the event loop.
+
+    Core calls `write` for one batch at a time, in order, unless the class sets
+    `concurrent_writes = True` (order does not matter to the sink and parallel requests help, as
+    for HTTP APIs): then up to the output's `concurrency` (else `max_concurrency`) run at once.
     """
 
     Config: ClassVar[type[BaseModel]]

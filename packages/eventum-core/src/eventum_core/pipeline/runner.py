@@ -412,7 +412,6 @@ class GeneratorRun:
         self, outputs: list[_Output], receive: MemoryObjectReceiveStream[EventChunk]
     ) -> None:
         p = self.plan.parameters
-        semaphore = anyio.Semaphore(p.max_concurrency)
         pairs = [
             anyio.create_memory_object_stream[EventChunk](p.queue.max_event_batches)
             for _ in outputs
@@ -420,7 +419,7 @@ class GeneratorRun:
         try:
             async with anyio.create_task_group() as tg:
                 for output, (_, out_recv) in zip(outputs, pairs, strict=True):
-                    tg.start_soon(self._writer, output, out_recv, semaphore)
+                    tg.start_soon(self._writer, output, out_recv)
                 sends = [s for s, _ in pairs]
                 self._output_queues = sends
                 try:
@@ -438,11 +437,8 @@ class GeneratorRun:
         self,
         output: _Output,
         receive: MemoryObjectReceiveStream[EventChunk],
-        shared: anyio.Semaphore,
     ) -> None:
-        keep_order = self.plan.parameters.keep_order
-        own = getattr(output.config, "concurrency", None)
-        semaphore = anyio.Semaphore(own) if own else shared
+        semaphore = anyio.Semaphore(self._concurrency(output))
         async with receive, anyio.create_task_group() as tg:
             async for chunk in receive:
                 try:
@@ -458,13 +454,22 @@ class GeneratorRun:
                 output.counters.format_failed += formatted.failed
                 if not formatted.items:
                     continue
-                await semaphore.acquire()
-                if keep_order:
-                    await self._deliver(output, formatted, chunk, semaphore)
-                else:
-                    tg.start_soon(self._deliver, output, formatted, chunk, semaphore)
+                await semaphore.acquire()  # FIFO: with one slot, batches are written in order
+                tg.start_soon(self._deliver, output, formatted, chunk, semaphore)
         if output.dead_letters is not None:
             output.dead_letters.close()
+
+    def _concurrency(self, output: _Output) -> int:
+        """Writes in flight to one output: one (in order) unless the plugin declares
+        `concurrent_writes` (a sink where order does not matter, such as an HTTP API); then the
+        output's `concurrency`, else the generator's `max_concurrency`. `keep_order` forces one."""
+        p = self.plan.parameters
+        if p.keep_order:
+            return 1
+        own = getattr(output.config, "concurrency", None)
+        if own:
+            return int(own)
+        return p.max_concurrency if getattr(output.plugin, "concurrent_writes", False) else 1
 
     async def _deliver(
         self, output: _Output, formatted: Formatted, chunk: EventChunk, semaphore: anyio.Semaphore
