@@ -245,14 +245,26 @@ def test_the_server_stops_mid_run_and_comes_back(
     url = serve(server, sink)
 
     def outage() -> None:
-        while len(sink.bodies) < 5:
-            time.sleep(0.002)
         server.stop()
         time.sleep(1.0)
         server.start()
 
+    def handler(request: Request) -> Response:
+        # The 6th request starts the outage and is refused with a 503: no answer is ambiguous.
+        with sink.lock:
+            first = len(sink.requests) >= 5 and not started
+            if first:
+                started.append(True)
+                sink.requests.append(request)
+        if first:
+            watcher.start()
+            return Response(status=503)
+        return sink(request)
+
+    started: list[bool] = []
     watcher = threading.Thread(target=outage, daemon=True)
-    watcher.start()
+    server.clear()
+    server.expect_request("/in").respond_with_handler(handler)
     dead = tmp_path / "dead.jsonl"
     output = {"url": url, "connect_timeout": 1, "dead_letter": str(dead),
               "retry": {"attempts": attempts, "initial_delay": 0.05, "max_delay": 0.2}}  # fmt: skip
