@@ -84,14 +84,9 @@ def make_instance(root: Path, port: int) -> Path:
     return config
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    from eventum_core.keyring_secrets import Keyring
-
-    root = tmp_path_factory.mktemp("instance")
-    port = free_port()
-    config = make_instance(root, port)
-    Keyring(root / "keyring.cfg", password="master").set("suffix", "copy")
+def launch(root: Path, config: Path) -> Iterator[Server]:
+    """`eventum run -c config` until the caller is done; its API answers before this yields."""
+    port = int(config.read_text().split("port: ")[1].split()[0])
     env = {**os.environ, "EVENTUM_KEYRING_PASSWORD": "master"}
     process = subprocess.Popen(
         [sys.executable, "-m", "eventum_core", "run", "-c", str(config)],
@@ -108,13 +103,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
             raise RuntimeError((root / "stderr.txt").read_text())
         time.sleep(0.1)
-    yield Server(root, url, process)
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    try:
+        yield Server(root, url, process)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    from eventum_core.keyring_secrets import Keyring
+
+    root = tmp_path_factory.mktemp("instance")
+    config = make_instance(root, free_port())
+    Keyring(root / "keyring.cfg", password="master").set("suffix", "copy")
+    yield from launch(root, config)

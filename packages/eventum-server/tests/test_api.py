@@ -262,6 +262,44 @@ def test_openapi_schema_is_valid(server: Server) -> None:
     assert len(operations) > 40
 
 
+def test_problems_are_located_for_studio(server: Server) -> None:
+    client = server.client()
+    base = "/api/generator-configs"
+    config = {
+        "input": [{"static": {"count": 2}}],
+        "event": {"template": {"mode": "all", "templates": [{"t": {"template": "t.jinja"}}]}},
+        "output": [{"stdout": {}}],
+    }
+    assert client.post(f"{base}/located", json=config).status_code == 201
+    client.post(f"{base}/located/file/t.jinja", content=b"ok\n{% if %}\n")
+    result = client.post(f"{base}/located/validate").json()
+    assert result["ok"] is False
+    [error] = result["errors"]
+    assert (error["file"], error["line"]) == ("t.jinja", 2)
+    # the same place when the preview opens the event plugin (422 with `errors`)
+    opened = client.post("/api/preview/located/event-plugin")
+    assert opened.status_code == 422
+    assert [(e["file"], e["line"]) for e in opened.json()["errors"]] == [("t.jinja", 2)]
+
+    client.put(f"{base}/located/file/t.jinja", content=b"{{ timestamp }}\n{{ 1 // 0 }}\n")
+    assert client.post(f"{base}/located/validate").json() == {"ok": True, "errors": []}
+    produced = client.post("/api/preview/located/event-plugin/produce", json={"size": 2}).json()
+    assert produced["failed"] == 2
+    [error] = produced["errors"]
+    assert (error["file"], error["line"], error["failed_events"]) == ("t.jinja", 2, 2)
+    assert "ZeroDivisionError" in error["error"]
+    assert produced["state"]["before"] == {"locals": {"t": {}}, "shared": {}, "globals": {}}
+    client.delete("/api/preview/located/event-plugin")
+
+    bad = (server.root / "gens" / "located" / "generator.yml").read_text()
+    client.put(f"{base}/located/file/generator.yml", content=bad.replace("count: 2", "count: 0"))
+    [error] = client.post(f"{base}/located/validate").json()["errors"]
+    assert error["file"] == "generator.yml"
+    assert error["line"] == 3
+    assert error["message"].startswith("input[0].static.count:")
+    assert client.delete(f"{base}/located").status_code == 200
+
+
 def test_zz_sigterm_flushes_everything(server: Server) -> None:
     client = server.client()
     deadline = time.monotonic() + 30

@@ -1,7 +1,10 @@
-"""The FastAPI app: Eventum's routers under `/api`, `/metrics`, docs at `/api/swagger|redoc`."""
+"""The FastAPI app: Eventum's routers under `/api`, `/metrics`, docs at `/api/swagger|redoc`,
+and Eventum Studio at `/` when `server.ui_enabled`. Studio uses only the API, so the API is
+served whenever Studio is, even with `server.api_enabled: false`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -17,6 +20,7 @@ from eventum_core.errors import ConfigError, UserError
 from eventum_core.keyring_secrets import KeyringError
 from eventum_server.__about__ import __version__
 from eventum_server.limits import BodyLimit
+from eventum_server.locations import locate
 from eventum_server.security import Sessions, require_user
 
 _STATUS: list[tuple[type[Exception], int]] = [
@@ -27,6 +31,11 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (ConfigError, 422),
     (UserError, 400),
 ]
+
+
+def _generator_folder(request: Request, application: Application) -> Path | None:
+    name = request.path_params.get("name")
+    return application.settings.path.generators_dir / name if isinstance(name, str) else None
 
 
 def create_app(application: Application) -> FastAPI:
@@ -67,11 +76,18 @@ def create_app(application: Application) -> FastAPI:
         if ws is not None:  # WebSockets check credentials themselves (no 401 on a handshake)
             app.include_router(ws, prefix=prefix, tags=[tag])
 
-    async def user_error(_request: Request, error: Exception) -> JSONResponse:
+    async def user_error(request: Request, error: Exception) -> JSONResponse:
         code = next(code for kind, code in _STATUS if isinstance(error, kind))
-        return JSONResponse({"detail": str(error)}, status_code=code)
+        body: dict[str, Any] = {"detail": str(error)}
+        if isinstance(error, ConfigError):  # where, for Studio to mark the line
+            body["errors"] = locate(str(error), _generator_folder(request, application))
+        return JSONResponse(body, status_code=code)
 
     for kind, _ in _STATUS:
         app.add_exception_handler(kind, user_error)
+    if application.settings.server.ui_enabled:
+        from eventum_server.studio import mount_studio
+
+        mount_studio(app)
     app.add_middleware(BodyLimit, max_bytes=application.settings.server.max_body_bytes)
     return app

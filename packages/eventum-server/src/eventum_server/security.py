@@ -17,11 +17,7 @@ from pathlib import Path, PurePosixPath
 from fastapi import HTTPException, Request, WebSocket, status
 
 SESSION_COOKIE = "session_id"
-_UNAUTHORIZED = HTTPException(
-    status.HTTP_401_UNAUTHORIZED,
-    "authentication required",
-    headers={"WWW-Authenticate": 'Basic realm="eventum"'},
-)
+_CHALLENGE = {"WWW-Authenticate": 'Basic realm="eventum"'}
 
 
 class Sessions:
@@ -70,9 +66,12 @@ def _authenticate(connection: Request | WebSocket) -> str | None:
 
 
 def require_user(request: Request) -> str:
+    """The caller's user name, else 401. Studio's own requests (`X-Requested-With`) get no Basic
+    challenge, so the browser shows the login page instead of its password dialog."""
     user = _authenticate(request)
     if user is None:
-        raise _UNAUTHORIZED
+        challenge = None if request.headers.get("x-requested-with") else _CHALLENGE
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "authentication required", challenge)
     return user
 
 

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from eventum_core.app.application import Application
+from eventum_core.errors import UserError
+from eventum_server.locations import locate
 from eventum_server.routers.common import application
 from eventum_server.security import folder_name, inside
 
@@ -211,3 +213,22 @@ def copy_file(name: str, body: MoveOrCopy, app: App) -> dict[str, str]:
     else:
         shutil.copy2(source, destination)
     return {"path": body.destination}
+
+
+@router.post("/{name}/validate")
+def validate(
+    name: str, app: App, params: Annotated[dict[str, Any] | None, Body()] = None
+) -> dict[str, Any]:
+    """Load the generator as `eventum run` would and build its event plugin (templates compile):
+    every problem found, with the file and line it is at."""
+    from eventum_server.routers.preview import open_plugin, plan_for
+
+    folder = _folder(app, name)
+    try:
+        plan = plan_for(app, name, params=params or {})
+        open_plugin(plan).close()
+    except UserError as error:
+        return {"ok": False, "errors": locate(str(error), folder)}
+    except Exception as error:  # a plugin failing to build is the user's to fix too
+        return {"ok": False, "errors": locate(f"{type(error).__name__}: {error}", folder)}
+    return {"ok": True, "errors": []}

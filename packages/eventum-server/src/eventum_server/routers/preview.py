@@ -7,6 +7,7 @@ in Eventum's debugger.
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import structlog
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
@@ -25,6 +27,7 @@ from eventum_core.config.generator import GeneratorPlan, load_plan
 from eventum_core.context import PluginContext
 from eventum_core.discovery import Registry
 from eventum_core.pipeline.merge import merge_inputs
+from eventum_server.locations import relative
 from eventum_server.routers.common import application
 from eventum_server.security import folder_name
 
@@ -52,7 +55,7 @@ class NormalizeRequest(BaseModel):
     relative_base: datetime | None = None
 
 
-def _plan(
+def plan_for(
     app: Application, name: str, *, params: dict[str, Any], skip_past: bool = False
 ) -> GeneratorPlan:
     folder = app.settings.path.generators_dir / folder_name(name)
@@ -71,7 +74,9 @@ def _plan(
     return load_plan(parameters, registry=Registry(), secrets=app.keyring.resolver())
 
 
-def _context(plan: GeneratorPlan, kind: Any, name: str, index: int) -> PluginContext:
+def _context(
+    plan: GeneratorPlan, kind: Any, name: str, index: int, logger: Any = None
+) -> PluginContext:
     p = plan.parameters
     return PluginContext(
         generator_id=p.id,
@@ -83,7 +88,39 @@ def _context(plan: GeneratorPlan, kind: Any, name: str, index: int) -> PluginCon
         started_at=plan.started_at,
         live_mode=False,
         skip_past=p.skip_past,
+        logger=logger,
     )
+
+
+class _Recorder:
+    """The plugin's logger, keeping what it reports as errors or warnings (render failures with
+    their template line) for the preview's answer, and passing everything on."""
+
+    def __init__(self, logger: Any) -> None:
+        self._logger = logger
+        self.records: list[dict[str, Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        forward = getattr(self._logger, name)
+        if name not in ("error", "warning", "exception"):
+            return forward
+
+        def record(event: str, *args: Any, **fields: Any) -> Any:
+            self.records.append({"level": name, "event": event, **_plain(fields)})
+            return forward(event, *args, **fields)
+
+        return record
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: template state may hold anything; what JSON cannot say is shown as repr."""
+    return json.loads(json.dumps(value, default=repr))
+
+
+def open_plugin(plan: GeneratorPlan, logger: Any = None) -> Any:
+    """The plan's event plugin, built as a generator would build it."""
+    spec = plan.event
+    return spec.cls(spec.config, _context(plan, "event", spec.name, 0, logger))
 
 
 @router.post("/{name}/input-plugins/generate")
@@ -95,7 +132,7 @@ def generate_timestamps(
     params: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> dict[str, Any]:
     """Up to `size` timestamps of the generator's inputs, counted in spans for a chart."""
-    plan = _plan(app, name, params=params or {}, skip_past=skip_past)
+    plan = plan_for(app, name, params=params or {}, skip_past=skip_past)
     inputs = [s.cls(s.config, _context(plan, "input", s.name, s.index)) for s in plan.inputs]
     try:
         streams = [(i, plugin.generate(min(size, 10_000))) for i, plugin in enumerate(inputs)]
@@ -130,19 +167,23 @@ class _Debugger:
     """Event plugins kept between calls, one per generator name."""
 
     def __init__(self) -> None:
-        self.plugins: dict[str, tuple[Any, GeneratorPlan]] = {}
+        self.plugins: dict[str, tuple[Any, GeneratorPlan, _Recorder]] = {}
         self.lock = threading.Lock()
 
-    def open(self, app: Application, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
+    def open(
+        self, app: Application, name: str, params: dict[str, Any]
+    ) -> tuple[Any, Any, _Recorder]:
         self.close(name)
-        plan = _plan(app, name, params=params)
-        spec = plan.event
-        plugin = spec.cls(spec.config, _context(plan, "event", spec.name, 0))
+        plan = plan_for(app, name, params=params)
+        recorder = _Recorder(structlog.get_logger("eventum").bind(generator=f"preview-{name}"))
+        plugin = open_plugin(plan, recorder)
         with self.lock:
-            self.plugins[name] = (plugin, plan)
-        return plugin, plan
+            self.plugins[name] = (plugin, plan, recorder)
+        return plugin, plan, recorder
 
-    def get(self, app: Application, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
+    def get(
+        self, app: Application, name: str, params: dict[str, Any]
+    ) -> tuple[Any, Any, _Recorder]:
         with self.lock:
             found = self.plugins.get(name)
         return found or self.open(app, name, params)
@@ -162,7 +203,7 @@ _debugger = _Debugger()
 def open_event_plugin(
     name: str, app: App, params: Annotated[dict[str, Any] | None, Body()] = None
 ) -> dict[str, str]:
-    _, plan = _debugger.open(app, name, params or {})
+    _, plan, _ = _debugger.open(app, name, params or {})
     return {"plugin": plan.event.name}
 
 
@@ -173,7 +214,7 @@ def release_event_plugin(name: str) -> dict[str, bool]:
 
 @router.post("/{name}/event-plugin/produce")
 def produce(name: str, app: App, body: EventRequest) -> dict[str, Any]:
-    plugin, plan = _debugger.get(app, folder_name(name), body.params)
+    plugin, plan, recorder = _debugger.get(app, folder_name(name), body.params)
     zone = plan.parameters.zone
     moments = body.timestamps or [datetime.now(zone)] * body.size
     stamps = np.array(
@@ -186,13 +227,37 @@ def produce(name: str, app: App, body: EventRequest) -> dict[str, Any]:
         input_tags=[tuple(getattr(s.config, "tags", ())) for s in plan.inputs],
         timezone=zone,
     )
+    before = _snapshot(plugin)
+    recorder.records.clear()
     produced = plugin.produce(batch)
+    folder = plan.base_path
     return {
         "events": produced.events,
         "failed": produced.failed,
         "dropped": produced.dropped,
         "exhausted": produced.exhausted,
+        "errors": [
+            {**r, "file": relative(r.get("file"), folder)} if "file" in r else r
+            for r in recorder.records
+        ],
+        "state": {"before": before, "after": _snapshot(plugin)},
     }
+
+
+def _snapshot(plugin: Any) -> dict[str, Any] | None:
+    """The template state (locals per alias, shared, globals), or None for other plugins."""
+    locals_ = getattr(plugin, "local_states", None)
+    if locals_ is None:
+        return None
+    states = locals_() if callable(locals_) else locals_
+    module_globals = getattr(sys.modules[type(plugin).__module__], "GLOBAL_STATE", None)
+    return _plain(
+        {
+            "locals": {alias: dict(state.as_dict()) for alias, state in states.items()},
+            "shared": dict(plugin.shared.as_dict()) if hasattr(plugin, "shared") else {},
+            "globals": dict(module_globals.as_dict()) if module_globals is not None else {},
+        }
+    )
 
 
 def _states(plugin: Any, scope: str, alias: str | None) -> Any:
@@ -215,7 +280,7 @@ def _states(plugin: Any, scope: str, alias: str | None) -> Any:
 
 def _state_routes(path: str, scope: str) -> None:
     def plugin_state(name: str, app: Application, alias: str | None) -> Any:
-        plugin, _ = _debugger.get(app, folder_name(name), {})
+        plugin, _, _ = _debugger.get(app, folder_name(name), {})
         return _states(plugin, scope, alias)
 
     @router.get(path, name=f"read_{scope}_state")
