@@ -75,8 +75,10 @@ class ServerService:
                     f"{self._error or 'the server did not start'}"
                 )
             time.sleep(0.02)
-        scheme = "https" if settings.ssl.enabled else "http"
-        log.info("API is serving", url=f"{scheme}://{settings.host}:{settings.port}/api/swagger")
+        url = f"{'https' if settings.ssl.enabled else 'http'}://{settings.host}:{settings.port}"
+        if settings.ui_enabled:
+            log.info("Eventum Studio is serving", url=f"{url}/")
+        log.info("API is serving", url=f"{url}/api/swagger")
 
     def _serve(self) -> None:
         try:
@@ -92,7 +94,8 @@ class ServerService:
 
 
 def create_service(application: Application) -> ServerService | None:
-    """The API service when eventum.yml enables it (`server.api_enabled` / `server.api.enabled`)."""
-    if not application.settings.server.api_enabled:
+    """The server when eventum.yml enables the API or Studio (`server.api_enabled` /
+    `server.ui_enabled`, or 2.8's `server.api.enabled` / `server.ui.enabled`)."""
+    if not application.settings.server.enabled:
         return None
     return ServerService(application)
