@@ -41,6 +41,7 @@ class ClickHouseShim:
         self.status: int | None = None  # answer every request with this status when set
         self.delay = 0.0
         self.inserts = 0
+        self.refusing = False
         self.outage: tuple[int, float] | None = None  # (after this many inserts, seconds down)
         self.port = 0
         self.connections: set[socket.socket] = set()
@@ -77,7 +78,13 @@ class ClickHouseShim:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                status, headers, data = shim.answer(self.path, dict(self.headers), body)
+                answer = None if shim.refusing else shim.answer(self.path, dict(self.headers), body)
+                if answer is None:  # down: the connection drops without an answer
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                status, headers, data = answer
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -109,12 +116,15 @@ class ClickHouseShim:
         self.stop()
         time.sleep(seconds)
         self.start()
+        self.refusing = False
 
     def close(self) -> None:
         self.stop()
         self.conn.close()
 
-    def answer(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
+    def answer(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict, bytes] | None:
         if self.delay:
             time.sleep(self.delay)
         if self.status is not None:
@@ -151,8 +161,9 @@ class ClickHouseShim:
         if sql.lstrip().upper().startswith("INSERT"):
             self.inserts += 1
             if self.outage and self.inserts == self.outage[0]:
+                self.refusing = True  # committed, but the answer is lost with the connection
                 threading.Thread(target=self._go_down, args=(self.outage[1],), daemon=True).start()
-                time.sleep(0.05)  # committed, but the answer is lost with the connection
+                return None
             summary["written_rows"] = str(getattr(result, "rows_written", lambda: 0)())
         return 200, {"X-ClickHouse-Summary": json.dumps(summary)}, result.bytes()
 
