@@ -251,13 +251,14 @@ def _snapshot(plugin: Any) -> dict[str, Any] | None:
         return None
     states = locals_() if callable(locals_) else locals_
     module_globals = getattr(sys.modules[type(plugin).__module__], "GLOBAL_STATE", None)
-    return _plain(
+    snapshot: dict[str, Any] = _plain(
         {
             "locals": {alias: dict(state.as_dict()) for alias, state in states.items()},
             "shared": dict(plugin.shared.as_dict()) if hasattr(plugin, "shared") else {},
             "globals": dict(module_globals.as_dict()) if module_globals is not None else {},
         }
     )
+    return snapshot
 
 
 def _states(plugin: Any, scope: str, alias: str | None) -> Any:
