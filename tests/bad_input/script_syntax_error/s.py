@@ -1,0 +1,3 @@
+def produce(params):
+    return 'x'
+  oops
