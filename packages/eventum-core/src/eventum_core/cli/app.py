@@ -4,6 +4,7 @@ only when invoked."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from importlib.metadata import entry_points
 
@@ -83,4 +84,24 @@ def main() -> None:
     if args and not args[0].startswith("-") and args[0] in _plugin_commands():
         _run_plugin_command(args[0], args[1:])
         return
-    build_app()(prog_name="eventum")
+    # typer >= 0.20 carries its own copy of click: take the exception classes from wherever
+    # typer's BadParameter lives.
+    errors = importlib.import_module(typer.BadParameter.__module__)
+    command = typer.main.get_command(build_app())
+    try:
+        code = command.main(args=args, prog_name="eventum", standalone_mode=False)
+    except errors.UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            error.show()
+            raise SystemExit(error.exit_code) from None
+        # One line, like every other user mistake (typer would draw a multi-line box).
+        where = error.ctx.command_path if error.ctx is not None else "eventum"
+        message = error.format_message().rstrip(".")
+        print(f"eventum: error: {message} (see '{where} --help')", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
+    except errors.ClickException as error:
+        print(f"eventum: error: {error.format_message()}", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
+    except typer.Abort:
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
