@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from eventum_core import logging as eventum_logging
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import load_plan
-from eventum_core.config.locations import dotted
+from eventum_core.config.locations import dotted, reason
 from eventum_core.discovery import Registry
 from eventum_core.errors import UserError
 from eventum_core.pipeline.counters import Counters
@@ -37,9 +37,7 @@ def parameters_from(options: dict[str, Any]) -> GeneratorParameters:
     except ValidationError as error:
         first = error.errors()[0]
         option = "--" + dotted(first["loc"]).replace("_", "-")
-        raise UserError(
-            f"{option}: {first['msg'][:1].lower()}{first['msg'][1:]} (got {first.get('input')!r})"
-        ) from None
+        raise UserError(f"{option}: {reason(dict(first))}") from None
 
 
 def run_generate(

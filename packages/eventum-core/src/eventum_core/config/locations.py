@@ -53,7 +53,8 @@ def dotted(loc: Loc) -> str:
     return text
 
 
-def _reason(error: dict[str, Any]) -> str:
+def reason(error: dict[str, Any]) -> str:
+    """The reason of one pydantic error, for a person: lower case, with the offending value."""
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown field"
@@ -64,7 +65,8 @@ def _reason(error: dict[str, Any]) -> str:
     value = error.get("input")
     if kind not in ("missing",) and isinstance(value, str | int | float | bool) and value != "":
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "...'"
-        message += f" (got {shown})"
+        if not (isinstance(value, str) and shown in message):  # already quoted by the validator
+            message += f" (got {shown})"
     return message[:1].lower() + message[1:]
 
 
@@ -83,8 +85,6 @@ def describe(
         where = f"{source}:{line}" if line else str(source)
         field = dotted(loc)
         messages.append(
-            f"{where}: {field}: {_reason(dict(item))}"
-            if field
-            else f"{where}: {_reason(dict(item))}"
+            f"{where}: {field}: {reason(dict(item))}" if field else f"{where}: {reason(dict(item))}"
         )
     return messages
