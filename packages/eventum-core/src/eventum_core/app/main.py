@@ -19,6 +19,7 @@ from types import FrameType
 from eventum_core.app import logs
 from eventum_core.app.application import Application
 from eventum_core.app.service import ApplicationService, load_services
+from eventum_core.app.startup import load_startup
 from eventum_core.errors import UserError
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -26,7 +27,8 @@ _POLL = 0.1
 
 
 def _error(message: str) -> None:
-    print(f"Error: {message}", file=sys.stderr)
+    for line in message.splitlines() or [message]:  # one mistake per line, each prefixed
+        print(f"Error: {line}", file=sys.stderr)
 
 
 class _Signals:
@@ -50,6 +52,10 @@ class _Signals:
 def run_application(config_path: Path) -> int:
     try:
         application = Application.from_config(config_path)
+        # A startup.yml that exists but is broken would leave nothing to run: say so and stop.
+        # (A missing one is fine: the API may create it. On SIGHUP the old generators go on.)
+        if application.settings.path.startup.exists():
+            load_startup(application.settings)
     except UserError as error:
         _error(str(error))
         return EXIT_FAILED
