@@ -131,6 +131,12 @@ def load_pattern(path: Path, context: dict[str, Any] | None) -> TimePattern:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"time pattern {path}: cannot read: {exc}") from None
+    except yaml.MarkedYAMLError as exc:  # one line: where, and what is wrong
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ValueError(
+            f"time pattern {where}: invalid YAML: {exc.problem or exc.context}"
+        ) from None
     except yaml.YAMLError as exc:
         raise ValueError(f"time pattern {path}: invalid YAML: {exc}") from None
     if not isinstance(data, dict):
