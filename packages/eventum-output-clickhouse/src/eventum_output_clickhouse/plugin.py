@@ -89,6 +89,7 @@ class ClickHouseOutput:
     """
 
     Config: ClassVar[type[ClickHouseOutputConfig]] = ClickHouseOutputConfig
+    concurrent_writes: ClassVar[bool] = True  # the sink does not depend on batch order
 
     def __init__(self, config: ClickHouseOutputConfig, context: PluginContext) -> None:
         self._config = config
