@@ -103,6 +103,7 @@ class OpenSearchOutput:
     """
 
     Config: ClassVar[type[OpenSearchOutputConfig]] = OpenSearchOutputConfig
+    concurrent_writes: ClassVar[bool] = True  # the sink does not depend on batch order
 
     def __init__(self, config: OpenSearchOutputConfig, context: PluginContext) -> None:
         self._config = config
