@@ -28,6 +28,7 @@ class HttpOutput:
     """
 
     Config: ClassVar[type[HttpOutputConfig]] = HttpOutputConfig
+    concurrent_writes: ClassVar[bool] = True  # the sink does not depend on batch order
 
     def __init__(self, config: HttpOutputConfig, context: PluginContext) -> None:
         self._config = config
