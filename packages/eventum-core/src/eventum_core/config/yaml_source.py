@@ -166,4 +166,9 @@ def load_yaml_file(
 ) -> tuple[Any, str]:
     """The parsed, substituted, dot-expanded content of a YAML file, and the text it came from."""
     text = substitute(read_text(path, what), source=path, params=params or {}, secrets=secrets)
-    return expand_dotted_keys(parse_yaml(text, source=path), source=path), text
+    try:
+        return expand_dotted_keys(parse_yaml(text, source=path), source=path), text
+    except RecursionError:  # thousands of nested brackets, or `a: &x [*x]`
+        raise ConfigError(
+            f"{path}: nested too deeply, or an anchor (&name) used inside itself"
+        ) from None
