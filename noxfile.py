@@ -72,6 +72,26 @@ def e2e(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """Fuzz config loading with atheris, bounded (`nox -s fuzz -- -max_total_time=600`)."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--group",
+        "test",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+    session.install("atheris>=2.3")
+    corpus = Path(tempfile.mkdtemp(prefix="eventum-fuzz-corpus-"))
+    for example in (ROOT / "tests" / "bad_input").glob("*/generator.yml"):
+        shutil.copy(example, corpus / example.parent.name)
+    shutil.copy(ROOT / "examples" / "quickstart" / "generator.yml", corpus / "quickstart")
+    args = session.posargs or ["-max_total_time=60"]
+    session.run("python", "-m", "tests.fuzz.config_target", *args, str(corpus))
+
+
+@nox.session
 def wheels(session: nox.Session) -> None:
     """Every package as a wheel, installed into a clean venv, must find its plugins and run."""
     out = Path(tempfile.mkdtemp(prefix="eventum-wheels-"))
