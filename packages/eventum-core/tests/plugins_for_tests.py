@@ -84,6 +84,7 @@ class MemoryConfig(OutputConfig):
     retryable: bool = False
     reject_odd: bool = False  # a partial failure: items at odd positions, permanently
     gone_after: int = 0
+    mixed_first: bool = False  # first write: item 0 may be retried, item 1 is rejected for good
     delay: float = 0
 
 
@@ -110,6 +111,11 @@ class MemoryOutput:
         c = self.config
         if self.writes <= c.fail_first:
             raise WriteError("sink refused", retryable=c.retryable)
+        if c.mixed_first and self.writes == 1:
+            WRITTEN[self.key].extend(items[2:])
+            raise WriteError(
+                "2 of them failed", items={0: (True, "429 busy"), 1: (False, "400 mapping")}
+            )
         if c.gone_after and self.writes > c.gone_after:
             raise WriteError("broken pipe", sink_gone=True)
         if c.reject_odd:

@@ -80,3 +80,19 @@ def test_a_gone_sink_stops_the_run_and_counts_the_rest(tmp_path: Path, registry:
     assert memory.write_failed >= 10
     assert result.counters.generated < 100_000
     assert memory.written + memory.write_failed == result.counters.event.produced
+
+
+def test_per_item_verdicts_retry_only_what_may_pass(tmp_path: Path, registry: Registry) -> None:
+    result = run(
+        tmp_path,
+        registry,
+        {"mixed_first": True, "retry": FAST_RETRY, "dead_letter": "dead.jsonl"},
+        count=10,
+    )
+    memory = result.counters.outputs[0]
+    assert (memory.written, memory.write_failed, memory.retries) == (9, 1, 1)
+    dead = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
+    assert [d["error"] for d in dead] == ["400 mapping"]
+    assert sorted(WRITTEN["test"] + [d["event"] for d in dead]) == sorted(
+        f"1970-01-01T00:00:0{i}+00:00 " for i in range(10)
+    )

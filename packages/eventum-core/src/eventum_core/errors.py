@@ -6,7 +6,7 @@ one line and exits 2, with no traceback unless `-v`. The rest are signals betwee
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 class EventumError(Exception):
@@ -42,7 +42,9 @@ class WriteError(EventumError):
 
     `retryable` tells core whether trying again may succeed (a timeout, a 503) or not (a 400, a
     parse error). `failed` lists the indices of the failed items when only some failed; None means
-    all of them. `sink_gone` says the sink will never take another write (a closed pipe): core
+    all of them. `items` may say, per failed index, whether that item may be retried and why it
+    failed (a bulk API answers per document): it then takes precedence over `failed` and
+    `retryable`. `sink_gone` says the sink will never take another write (a closed pipe): core
     stops writing to this output and counts the rest as failed without trying.
     """
 
@@ -52,10 +54,12 @@ class WriteError(EventumError):
         *,
         retryable: bool = False,
         failed: Sequence[int] | None = None,
+        items: Mapping[int, tuple[bool, str]] | None = None,
         sink_gone: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
-        self.failed = failed
+        self.failed = sorted(items) if items is not None else failed
+        self.items = items
         self.sink_gone = sink_gone

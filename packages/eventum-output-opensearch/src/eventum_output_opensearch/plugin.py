@@ -44,13 +44,10 @@ class Failures:
         if not self.items:
             return None
         failed = sorted(self.items)
-        retryable = any(kind for kind, _ in self.items.values())
         reason = self.items[failed[0]][1]
         if len(failed) > 1:
             reason = f"{len(failed)} of {total} documents failed; first: {reason}"
-        return WriteError(
-            reason, retryable=retryable, failed=failed if len(failed) < total else None
-        )
+        return WriteError(reason, items=self.items)
 
 
 def read_bulk(response: dict[str, Any], indices: Sequence[int], failures: Failures) -> list[int]:
@@ -98,8 +95,8 @@ class OpenSearchOutput:
     after all answers 409 and counts as written, so nothing is indexed twice.
 
     Only failed documents are reported: rejected ones (429) and server errors may pass, mapping
-    and parse errors do not. When both kinds fail in one call, all are reported as retryable:
-    the permanent ones fail once more and are then reported for good.
+    and parse errors do not; each failed document is reported with its own verdict and reason,
+    so core retries only those that may pass.
     """
 
     Config: ClassVar[type[OpenSearchOutputConfig]] = OpenSearchOutputConfig

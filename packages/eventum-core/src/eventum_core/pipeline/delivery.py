@@ -55,28 +55,34 @@ async def deliver(
                 await write([items[i] for i in pending])
             return outcome
         except TimeoutError:
-            retryable, reason, failed = True, f"write timed out after {timeout:g} s", pending
+            verdicts = dict.fromkeys(pending, (True, f"write timed out after {timeout:g} s"))
         except WriteError as error:
-            retryable, reason = error.retryable, error.reason
-            failed = pending if error.failed is None else [pending[i] for i in error.failed]
-            if error.sink_gone:
-                outcome.sink_gone, retryable = True, False
+            verdicts = _verdicts(error, pending)
+            outcome.sink_gone = outcome.sink_gone or error.sink_gone
         except Exception as error:  # a plugin bug or an unwrapped library error
-            retryable, reason = _classify(error)
-            failed = pending
-        pending = failed
+            verdicts = dict.fromkeys(pending, _classify(error))
+        for index, (retryable, reason) in verdicts.items():
+            if not retryable:
+                outcome.failed[index] = reason
+        pending = [i for i, (retryable, _) in verdicts.items() if retryable]
         delay = _jitter.uniform(
             0, min(policy.max_delay, policy.initial_delay * 2 ** (outcome.attempts - 1))
         )
-        if (
-            not retryable
-            or outcome.attempts >= policy.attempts
-            or time.monotonic() + delay > deadline
-        ):
-            outcome.failed = dict.fromkeys(pending, reason)
+        if pending and (outcome.attempts >= policy.attempts or time.monotonic() + delay > deadline):
+            outcome.failed.update((i, verdicts[i][1]) for i in pending)
             return outcome
-        await anyio.sleep(delay)
+        if pending:
+            await anyio.sleep(delay)
     return outcome
+
+
+def _verdicts(error: WriteError, pending: list[int]) -> dict[int, tuple[bool, str]]:
+    """(retryable, reason) per failed item, indices mapped back to the whole batch."""
+    if error.items is not None:
+        return {pending[i]: verdict for i, verdict in error.items.items()}
+    failed = pending if error.failed is None else [pending[i] for i in error.failed]
+    retryable = error.retryable and not error.sink_gone
+    return dict.fromkeys(failed, (retryable, error.reason))
 
 
 class DeadLetters:
