@@ -80,7 +80,7 @@ class Keyring:
             if not self.path.exists():
                 raise KeyError(name)
             try:
-                value = self._open().get_password(SERVICE, name)
+                value: str | None = self._open().get_password(SERVICE, name)
             except ValueError:
                 raise KeyringError(f"{self.path}: secret '{name}' cannot be decrypted") from None
             if value is None:
