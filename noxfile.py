@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import tomllib
 from pathlib import Path
 
 import nox
@@ -21,11 +22,18 @@ PACKAGES = sorted(p.name for p in (ROOT / "packages").iterdir() if (p / "pyproje
 TEST_TOOLS = ["pytest>=8.2", "pytest-timeout>=2.3", "httpx>=0.27"]
 
 
+def _test_group(package: str) -> list[str]:
+    """The package's `test` dependency group; workspace members become editable local paths."""
+    data = tomllib.loads((ROOT / "packages" / package / "pyproject.toml").read_text())
+    group = data.get("dependency-groups", {}).get("test", [])
+    return [f"-epackages/{r}" if (ROOT / "packages" / r).is_dir() else r for r in group]
+
+
 def _package_session(package: str) -> None:
     @nox.session(name=f"tests-{package}")
     def tests(session: nox.Session) -> None:
-        paths = ["packages/eventum-core"] if package != "eventum-core" else []
-        session.install(*[f"-e{p}" for p in paths], f"-epackages/{package}", *TEST_TOOLS)
+        core = ["-epackages/eventum-core"] if package != "eventum-core" else []
+        session.install(*core, f"-epackages/{package}", *_test_group(package), *TEST_TOOLS)
         tests_dir = ROOT / "packages" / package / "tests"
         if tests_dir.exists():
             session.run("pytest", str(tests_dir), *session.posargs)
