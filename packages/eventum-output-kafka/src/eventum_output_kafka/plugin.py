@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from eventum_output_kafka.config import KafkaOutputConfig
 # Bytes a record adds to its key and value in a v2 record batch (varints, attributes,
 # headers count) plus the batch header: an upper bound for the max_request_size check.
 _RECORD_OVERHEAD = 128
+_PROBE_INTERVAL = 1.0  # seconds between writes that test an unreachable broker
 
 
 class _Aborted(Exception):
@@ -50,8 +52,10 @@ class KafkaOutput:
     `max_request_size`, or not encodable, fails for good. With `transactional_id` every write
     is one transaction: all its events are committed or none.
 
-    Delivery is at-least-once: a batch still in the producer's queue when core gives up on a
-    write (its `write_timeout`) may reach Kafka later, besides the retried copy.
+    After a retryable failure, one write a second probes the broker and the others fail at once
+    as retryable, until a write succeeds. Delivery is at-least-once: a batch still in the
+    producer's queue when core gives up on a write (`write_timeout`) may reach Kafka later,
+    besides the retried copy.
     """
 
     Config: ClassVar[type[KafkaOutputConfig]] = KafkaOutputConfig
@@ -64,6 +68,9 @@ class KafkaOutput:
         self._producer: AIOKafkaProducer | None = None
         self._next_partition = 0
         self._transaction_lock = asyncio.Lock()
+        self._probe = asyncio.Lock()
+        self._degraded = False
+        self._next_probe = 0.0
 
     def _producer_options(self) -> dict[str, Any]:
         c = self._config
@@ -115,12 +122,31 @@ class KafkaOutput:
         producer = self._producer
         if producer is None:
             raise WriteError("the Kafka producer is not open", retryable=False)
+        if not self._degraded:
+            await self._write(producer, items)
+            return
+        # While the broker is unreachable each write would wait out `request_timeout_ms` (the
+        # producer queues one batch per partition, so writes wait in line): one write a second
+        # probes the broker, the others fail at once as retryable and core backs off.
+        now = time.monotonic()
+        if self._probe.locked() or now < self._next_probe:
+            raise WriteError("Kafka is unreachable (probing it once a second)", retryable=True)
+        self._next_probe = now + _PROBE_INTERVAL
+        async with self._probe:
+            await self._write(producer, items)
+
+    async def _write(self, producer: AIOKafkaProducer, items: Sequence[str]) -> None:
         values, failures = self._encode(items)
-        if self._config.transactional_id is None:
-            failures |= await self._send(producer, values)
-        else:
-            async with self._transaction_lock:
-                failures |= await self._transact(producer, values)
+        try:
+            if self._config.transactional_id is None:
+                failures |= await self._send(producer, values)
+            else:
+                async with self._transaction_lock:
+                    failures |= await self._transact(producer, values)
+        except BaseException:  # cancelled by core's write timeout: the broker is slow or gone
+            self._degraded = True
+            raise
+        self._degraded = any(map(_retryable, failures.values()))
         if failures:
             raise self._error(failures, len(items))
 
