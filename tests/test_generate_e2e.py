@@ -258,8 +258,38 @@ def test_secrets_from_a_cryptfile(eventum, tmp_path: Path) -> None:
 def test_progress_line_goes_to_stderr_only(eventum, tmp_path: Path) -> None:
     out = tmp_path / "events.log"
     path = write(tmp_path, LINSPACE.format(count=1_000_000), f"  - file: {{path: {out}}}")
-    result = eventum("generate", "--path", str(path), "--id", "t", "--live-mode", "false",
-                     "--progress", "true", "--workers", "1")
+    result = eventum(
+        "generate",
+        "--path",
+        str(path),
+        "--id",
+        "t",
+        "--live-mode",
+        "false",
+        "--progress",
+        "true",
+        "--workers",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
     assert "events/s" in result.stderr
     assert "events/s" not in out.read_text()[:1000]
+
+
+def test_events_that_fail_to_produce_make_the_exit_non_zero(eventum, tmp_path: Path) -> None:
+    (tmp_path / "s.py").write_text(
+        "def produce(params):\n"
+        "    if params['timestamp'].second % 2:\n"
+        "        raise ValueError('odd second')\n"
+        "    return 'ok'\n"
+    )
+    path = tmp_path / "generator.yml"
+    path.write_text(
+        "input:\n  - linspace: {start: '2024-01-01T00:00:00Z', end: '2024-01-01T00:00:09Z', count: 10}\n"
+        "event:\n  script: {path: s.py}\noutput:\n  - stdout: {}\n"
+    )
+    result = eventum("generate", "--path", str(path), "--id", "t", "--live-mode", "false")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["ok"] * 5
+    assert "5 events could not be produced" in result.stderr
+    assert "odd second" in result.stderr

@@ -147,6 +147,10 @@ def _report(result: RunResult, parameters: GeneratorParameters) -> int:
     if parameters.live_mode and counters.lateness.count:
         summary["lateness"] = counters.lateness.as_dict()
     log.info("run finished", **summary)
+    if event.produce_failed:
+        error_line(
+            f"{event.produce_failed} events could not be produced (the log says why and where)"
+        )
     if counters.lost:
         detail = ", ".join(
             f"{o.name}: {o.write_failed} write failed, {o.format_failed} format failed"
@@ -155,6 +159,6 @@ def _report(result: RunResult, parameters: GeneratorParameters) -> int:
         )
         error_line(f"{counters.lost} events were not delivered ({detail})")
         return EXIT_FAILED
-    if result.error:
+    if result.error or event.produce_failed:
         return EXIT_FAILED
     return EXIT_OK
