@@ -84,8 +84,11 @@ def make_instance(root: Path, port: int) -> Path:
     return config
 
 
-def launch(root: Path, config: Path) -> Iterator[Server]:
-    """`eventum run -c config` until the caller is done; its API answers before this yields."""
+def launch(root: Path, config: Path, *, scheme: str = "http") -> Iterator[Server]:
+    """`eventum run -c config` until the caller is done; its API answers before this yields.
+
+    Over TLS (`scheme="https"`) readiness is a completed TCP connection: the caller checks TLS.
+    """
     port = int(config.read_text().split("port: ")[1].split()[0])
     env = {**os.environ, "EVENTUM_KEYRING_PASSWORD": "master"}
     process = subprocess.Popen(
@@ -94,13 +97,16 @@ def launch(root: Path, config: Path) -> Iterator[Server]:
         stdout=subprocess.DEVNULL,
         stderr=open(root / "stderr.txt", "wb"),  # noqa: SIM115
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
         try:
+            if scheme == "https":
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                break
             if httpx.get(f"{url}/api/healthz", timeout=2).status_code == 200:
                 break
-        except httpx.TransportError:
+        except (httpx.TransportError, OSError):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
