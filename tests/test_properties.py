@@ -112,13 +112,15 @@ def test_config_loader_on_any_bytes(raw: bytes) -> None:
 @given(
     value=st.one_of(
         st.text(max_size=30),
-        st.from_regex(r"[+-]?(\d{1,6}d)?(\d{1,6}h)?(\d{1,6}m)?(\d{1,6}s)?", fullmatch=True),
+        st.from_regex(r"[+-]?(\d{1,9}d)?(\d{1,9}h)?(\d{1,9}m)?(\d{1,9}s)?", fullmatch=True),
         st.from_regex(r"\d{1,2}:\d{1,2}(:\d{1,2})?", fullmatch=True),
         st.datetimes(timezones=st.none() | st.just(UTC)).map(lambda d: d.isoformat()),
         st.datetimes(),
     ),
     tz=st.sampled_from([UTC, ZoneInfo("Asia/Tokyo"), ZoneInfo("America/St_Johns")]),
 )
+@example(value="+99999999d", tz=UTC)  # found by this test: OverflowError before the fix
+@example(value="9999-12-31T23:59:59+00:00", tz=ZoneInfo("Asia/Tokyo"))
 def test_versatile_datetime_resolves_or_says_why(value: object, tz: ZoneInfo) -> None:
     try:
         result = resolve(value, tz=tz, now=NOW)  # type: ignore[arg-type]

@@ -36,7 +36,10 @@ def resolve(
     if value is None:
         value = default
     if isinstance(value, datetime):
-        return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+        try:
+            return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+        except OverflowError:  # 9999-12-31T23:00Z is past year 9999 in Asia/Tokyo
+            raise ValueError(f"{value.isoformat()} is out of range in {tz}") from None
     if isinstance(value, date):
         return datetime.combine(value, time(), tzinfo=tz)
     text = str(value).strip()
@@ -47,13 +50,16 @@ def resolve(
         return None
     match = _RELATIVE.match(text)
     if match and any(match.group(u) for u in "dhms"):
-        delta = timedelta(
-            days=int(match["d"] or 0),
-            hours=int(match["h"] or 0),
-            minutes=int(match["m"] or 0),
-            seconds=int(match["s"] or 0),
-        )
-        return (base - delta if match["sign"] == "-" else base + delta).astimezone(tz)
+        try:
+            delta = timedelta(
+                days=int(match["d"] or 0),
+                hours=int(match["h"] or 0),
+                minutes=int(match["m"] or 0),
+                seconds=int(match["s"] or 0),
+            )
+            return (base - delta if match["sign"] == "-" else base + delta).astimezone(tz)
+        except OverflowError:
+            raise ValueError(f"{text!r} is too far from {base.isoformat()}") from None
     try:
         return datetime.combine(base.astimezone(tz).date(), time.fromisoformat(text), tzinfo=tz)
     except ValueError:
