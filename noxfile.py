@@ -96,7 +96,15 @@ def fuzz(session: nox.Session) -> None:
         shutil.copy(example, corpus / example.parent.name)
     shutil.copy(ROOT / "examples" / "quickstart" / "generator.yml", corpus / "quickstart")
     args = session.posargs or ["-max_total_time=60"]
-    session.run("python", "-m", "tests.fuzz.config_target", *args, str(corpus))
+    # Crashes and slow inputs land beside the corpus, not in the repository.
+    session.run(
+        "python",
+        "-m",
+        "tests.fuzz.config_target",
+        f"-artifact_prefix={corpus}/",
+        *args,
+        str(corpus),
+    )
 
 
 @nox.session
