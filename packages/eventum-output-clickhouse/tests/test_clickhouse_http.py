@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from ch_helpers import ENGINE_DIR, engine, event, make, new_table, rows
 from ch_shim import ClickHouseShim
-from conftest import Tls
 
 from eventum_core import UserError, WriteError
 from eventum_core.testing import run_generator
+from eventum_core.testing.tls import Pki as Tls
 
 pytestmark = pytest.mark.anyio
 

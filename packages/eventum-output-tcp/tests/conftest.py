@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import ipaddress
 import selectors
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from eventum_core.testing.tls import Pki, make_pki
 
 
 class Receiver:
@@ -149,92 +143,14 @@ def receiver() -> Iterator[Receiver]:
     server.go_away()
 
 
-@dataclass
-class Pki:
-    ca: Path
-    server_cert: Path
-    server_key: Path
-    client_cert: Path
-    client_key: Path
-    other_ca: Path
-
-
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> Path:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return path
-
-
-def _cert(
-    subject: str,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: x509.Name | None,
-    issuer_key: ec.EllipticCurvePrivateKey,
-    *,
-    ca: bool,
-    server: bool = False,
-) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer or name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if server:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _write_cert(cert: x509.Certificate, path: Path) -> Path:
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return path
-
-
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    folder = tmp_path_factory.mktemp("pki")
-    ca_key, other_key = _key(), _key()
-    ca = _cert("test ca", ca_key, None, ca_key, ca=True)
-    other = _cert("other ca", other_key, None, other_key, ca=True)
-    server_key, client_key = _key(), _key()
-    server = _cert("localhost", server_key, ca.subject, ca_key, ca=False, server=True)
-    client = _cert("eventum client", client_key, ca.subject, ca_key, ca=False)
-    return Pki(
-        ca=_write_cert(ca, folder / "ca.pem"),
-        server_cert=_write_cert(server, folder / "server.pem"),
-        server_key=_write_key(server_key, folder / "server.key"),
-        client_cert=_write_cert(client, folder / "client.pem"),
-        client_key=_write_key(client_key, folder / "client.key"),
-        other_ca=_write_cert(other, folder / "other-ca.pem"),
-    )
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture
 def tls_receiver(pki: Pki) -> Iterator[Receiver]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=pki.ca)
-    context.load_cert_chain(pki.server_cert, pki.server_key)
-    context.verify_mode = ssl.CERT_REQUIRED
-    server = Receiver(context)
+    server = Receiver(pki.server_context(require_client=True))
     yield server
     server.go_away()
 

@@ -90,6 +90,7 @@ async def test_concurrent_writes_never_interleave(tmp_path: Path, receiver: Rece
         for batch in batches:
             group.start_soon(out.write, batch)
     await out.close()
+    receiver.wait_for(sum(len(line) + 1 for batch in batches for line in batch))  # read it all
     lines = receiver.lines()
     assert len(lines) == 20_000
     for start in range(0, 20_000, 2000):
