@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from eventum_core import PluginContext, WriteError
+from eventum_core import PluginContext, WriteError, encode_lines
 from eventum_output_stdout import StdoutOutput, StdoutOutputConfig
-from eventum_output_stdout.plugin import encode_batch
 
 # Runs the plugin in a real process: config JSON in argv[1], batches (a JSON list of lists) in
 # argv[2]. With argv[3] == "wait", it waits for a line on stdin after the first batch.
@@ -101,9 +100,9 @@ def test_invalid_config(data: dict[str, Any]) -> None:
         StdoutOutputConfig.model_validate(data)
 
 
-def test_encode_batch_keeps_encodable_items() -> None:
-    assert encode_batch(["a", "b"], "\n", "utf_8") == (b"a\nb\n", [])
-    assert encode_batch(["a", "\u20ac", "c"], ";", "latin_1") == (b"a;c;", [1])
+def test_encode_lines_keeps_encodable_items() -> None:
+    assert encode_lines(["a", "b"], "\n", "utf_8") == (b"a\nb\n", [])
+    assert encode_lines(["a", "\u20ac", "c"], ";", "latin_1") == (b"a;c;", [1])
 
 
 def test_writes_every_item_followed_by_separator() -> None:

@@ -90,6 +90,7 @@ if TYPE_CHECKING:
     from eventum_core.errors import (
         WriteError as WriteError,
     )
+    from eventum_core.lines import encode_lines as encode_lines
     from eventum_core.protocols import (
         EventPlugin as EventPlugin,
     )
@@ -130,6 +131,7 @@ _EXPORTS = {
     "EventumError": "eventum_core.errors",
     "UserError": "eventum_core.errors",
     "WriteError": "eventum_core.errors",
+    "encode_lines": "eventum_core.lines",
     "EventPlugin": "eventum_core.protocols",
     "Formatter": "eventum_core.protocols",
     "InputPlugin": "eventum_core.protocols",
@@ -166,6 +168,7 @@ __all__ = [
     "__version__",
     "clock_from",
     "derive_rng",
+    "encode_lines",
     "resolve",
     "resolve_span",
 ]

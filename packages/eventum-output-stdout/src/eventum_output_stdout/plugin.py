@@ -10,28 +10,8 @@ from typing import IO, Any, ClassVar
 
 import anyio.to_thread
 
-from eventum_core import PluginContext, UserError, WriteError
+from eventum_core import PluginContext, UserError, WriteError, encode_lines
 from eventum_output_stdout.config import StdoutOutputConfig
-
-
-def encode_batch(items: Sequence[str], separator: str, encoding: str) -> tuple[bytes, list[int]]:
-    """The items, each followed by `separator`, as one byte string; and the unencodable ones.
-
-    The whole batch is encoded at once; only when that fails is it redone item by item, to leave
-    out just the items the codec cannot represent.
-    """
-    try:
-        return (separator.join(items) + separator).encode(encoding), []
-    except UnicodeEncodeError:
-        pass
-    parts: list[bytes] = []
-    failed: list[int] = []
-    for index, item in enumerate(items):
-        try:
-            parts.append((item + separator).encode(encoding))
-        except UnicodeEncodeError:
-            failed.append(index)
-    return b"".join(parts), failed
 
 
 class StdoutOutput:
@@ -67,7 +47,7 @@ class StdoutOutput:
             raise WriteError(f"{self._name} is closed (broken pipe)", sink_gone=True)
         if not items:
             return
-        data, failed = encode_batch(items, self._separator, self._encoding)
+        data, failed = encode_lines(items, self._separator, self._encoding)
         if data:
             await anyio.to_thread.run_sync(self._write, self._text, data)
         if failed:

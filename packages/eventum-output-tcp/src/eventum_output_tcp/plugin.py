@@ -7,25 +7,9 @@ import ssl
 from collections.abc import Sequence
 from typing import ClassVar
 
-from eventum_core import PluginContext, WriteError
+from eventum_core import PluginContext, WriteError, encode_lines
 from eventum_output_tcp.config import TcpOutputConfig
 from eventum_output_tcp.connection import Connection
-
-
-def encode_batch(items: Sequence[str], separator: str, encoding: str) -> tuple[bytes, list[int]]:
-    """The items, each followed by `separator`, as one byte string; and the unencodable ones."""
-    try:
-        return (separator.join(items) + separator).encode(encoding), []
-    except UnicodeEncodeError:
-        pass
-    parts: list[bytes] = []
-    failed: list[int] = []
-    for index, item in enumerate(items):
-        try:
-            parts.append((item + separator).encode(encoding))
-        except UnicodeEncodeError:
-            failed.append(index)
-    return b"".join(parts), failed
 
 
 class TcpOutput:
@@ -57,7 +41,7 @@ class TcpOutput:
         if not items:
             return
         c = self._config
-        data, unencodable = encode_batch(items, c.separator, c.encoding)
+        data, unencodable = encode_lines(items, c.separator, c.encoding)
         if data:
             async with self._lock:
                 connection = await self._usable_connection()
