@@ -185,13 +185,6 @@ def test_secret_values_appear_only_on_the_explicit_read(instance: Instance) -> N
     assert SECRET not in (instance.root / "stderr.txt").read_text(errors="replace")
 
 
-@pytest.mark.xfail(
-    reason="eventum-server answers 500 to: generator names longer than NAME_MAX (OSError 36), "
-    "names with a NUL byte (ValueError), file-makedir on an existing folder (FileExistsError), "
-    "bad formatter options in /api/preview/{name}/formatter/format (ValidationError); "
-    "see RELIABILITY.md",
-    strict=False,
-)
 def test_schemathesis_finds_no_server_error(instance: Instance, tmp_path: Path) -> None:
     result = subprocess.run(
         [
@@ -205,9 +198,9 @@ def test_schemathesis_finds_no_server_error(instance: Instance, tmp_path: Path) 
             "--max-examples",
             "20",
             "--max-time",
-            "100",
+            "60",
             "--workers",
-            "2",
+            "1",  # hypothesis' lambda reprs hit a CPython 3.11 AST bug under threads
             "--auth",
             f"{USER}:{PASSWORD}",
             "--exclude-path-regex",

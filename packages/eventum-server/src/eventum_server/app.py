@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from eventum_core.app.application import (
     Application,
@@ -30,6 +31,8 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (KeyringError, 503),
     (ConfigError, 422),
     (UserError, 400),
+    (FileExistsError, 409),
+    (ValidationError, 422),  # options a plugin's config model refuses (previews)
 ]
 
 
@@ -78,7 +81,10 @@ def create_app(application: Application) -> FastAPI:
 
     async def user_error(request: Request, error: Exception) -> JSONResponse:
         code = next(code for kind, code in _STATUS if isinstance(error, kind))
-        body: dict[str, Any] = {"detail": str(error)}
+        detail = str(error)
+        if isinstance(error, FileExistsError):
+            detail = "it already exists"
+        body: dict[str, Any] = {"detail": detail}
         if isinstance(error, ConfigError):  # where, for Studio to mark the line
             body["errors"] = locate(str(error), _generator_folder(request, application))
         return JSONResponse(body, status_code=code)

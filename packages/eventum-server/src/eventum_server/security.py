@@ -83,9 +83,19 @@ async def websocket_user(websocket: WebSocket) -> str | None:
     return user
 
 
+_NAME_MAX = 255  # bytes in one path component on the file systems we run on
+
+
+def _unusable(component: str) -> bool:
+    """A name no file system takes: a NUL byte, or longer than a component may be."""
+    return "\0" in component or len(component.encode("utf-8", "surrogatepass")) > _NAME_MAX
+
+
 def inside(base: Path, relative: str) -> Path:
     """`base / relative`, refusing absolute paths, `..` and symlinks leading outside `base`."""
     pure = PurePosixPath(relative.replace("\\", "/"))
+    if any(_unusable(part) for part in pure.parts):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "path has an unusable name")
     if not relative or pure.is_absolute() or ".." in pure.parts or relative.startswith("~"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "path must stay inside the folder")
     root = base.resolve()
@@ -97,6 +107,13 @@ def inside(base: Path, relative: str) -> Path:
 
 def folder_name(name: str) -> str:
     """A generator folder name: one plain path component."""
-    if not name or name in (".", "..") or "/" in name or "\\" in name or name.startswith("~"):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"invalid generator name {name!r}")
+    if (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or name.startswith("~")
+        or _unusable(name)
+    ):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"invalid generator name {name[:80]!r}")
     return name
