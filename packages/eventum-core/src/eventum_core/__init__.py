@@ -91,6 +91,7 @@ if TYPE_CHECKING:
         WriteError as WriteError,
     )
     from eventum_core.lines import encode_lines as encode_lines
+    from eventum_core.logging import get_logger as get_logger
     from eventum_core.protocols import (
         EventPlugin as EventPlugin,
     )
@@ -132,6 +133,7 @@ _EXPORTS = {
     "UserError": "eventum_core.errors",
     "WriteError": "eventum_core.errors",
     "encode_lines": "eventum_core.lines",
+    "get_logger": "eventum_core.logging",
     "EventPlugin": "eventum_core.protocols",
     "Formatter": "eventum_core.protocols",
     "InputPlugin": "eventum_core.protocols",
@@ -169,6 +171,7 @@ __all__ = [
     "clock_from",
     "derive_rng",
     "encode_lines",
+    "get_logger",
     "resolve",
     "resolve_span",
 ]

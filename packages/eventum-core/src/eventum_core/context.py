@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
-import structlog
+from eventum_core.logging import get_logger
 
 PluginKind = Literal["input", "event", "output", "formatter"]
 
@@ -54,9 +54,7 @@ class PluginContext:
 
     def __post_init__(self) -> None:
         if self.logger is None:
-            log = structlog.get_logger("eventum").bind(
-                generator=self.generator_id, plugin=f"{self.kind}.{self.name}"
-            )
+            log = get_logger(generator=self.generator_id, plugin=f"{self.kind}.{self.name}")
             object.__setattr__(self, "logger", log)
 
     @property

@@ -1,14 +1,21 @@
-"""Logs go to stderr through structlog, as readable lines or JSON; stdout is for events."""
+"""Logs go to stderr through structlog, as readable lines or JSON; stdout is for events.
+
+`get_logger` returns a small facade that imports and configures structlog only when a message
+passes the level: a run that logs nothing below its level (the usual case) never pays for the
+import, which is a sizeable part of a short run's start-up.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Literal
-
-import structlog
+from typing import Any, Literal
 
 LogFormat = Literal["plain", "json"]
+
+_settings: tuple[int, LogFormat] | None = None
+_threshold = logging.WARNING
+_configured = False
 
 
 def level_for(verbosity: int) -> int:
@@ -20,43 +27,94 @@ def level_for(verbosity: int) -> int:
     return logging.WARNING
 
 
-_settings: tuple[int, LogFormat] | None = None
-
-
 def settings() -> tuple[int, LogFormat] | None:
     """What `configure` was last called with, so worker processes log the same way."""
     return _settings
 
 
 def configure(verbosity: int = 0, fmt: LogFormat = "plain") -> None:
-    global _settings  # noqa: PLW0603 - logging is process-wide by nature
-    _settings = (verbosity, fmt)
-    renderer: structlog.typing.Processor
-    if fmt == "json":
-        renderer = structlog.processors.JSONRenderer()
-    else:
-        renderer = structlog.dev.ConsoleRenderer(
-            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
-        )
-    processors: list[structlog.typing.Processor] = [
+    """Set the level and format; structlog itself is set up on the first message that passes."""
+    global _settings, _threshold, _configured
+    _settings, _threshold, _configured = (verbosity, fmt), level_for(verbosity), False
+
+
+def adopt(level: int) -> None:
+    """structlog was set up by the caller (application mode): pass on messages from `level` up."""
+    global _threshold, _configured
+    _threshold, _configured = level, True
+
+
+def _setup_structlog() -> None:
+    global _configured  # noqa: PLW0603
+    _configured = True
+    if _settings is None:
+        return  # never configured (a library user, a test): structlog's own defaults
+    import structlog
+
+    verbosity, fmt = _settings
+    processors: list[Any] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     if verbosity == 0:
         processors.append(_drop_exc_info)  # no tracebacks unless asked for
     if fmt == "json":
-        processors.append(structlog.processors.format_exc_info)
-    processors.append(renderer)
+        processors += [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+    else:
+        processors.append(
+            structlog.dev.ConsoleRenderer(
+                colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+            )
+        )
     structlog.configure(
         processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(level_for(verbosity)),
+        wrapper_class=structlog.make_filtering_bound_logger(_threshold),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
 
 
-def _drop_exc_info(
-    _logger: object, _name: str, event: structlog.typing.EventDict
-) -> structlog.typing.EventDict:
+def _drop_exc_info(_logger: object, _name: str, event: Any) -> Any:
     event.pop("exc_info", None)
     return event
+
+
+class Logger:
+    """A structlog-like logger (`bind`, `debug` ... `exception`) that imports structlog lazily."""
+
+    __slots__ = ("_context",)
+
+    def __init__(self, **context: Any) -> None:
+        self._context = context
+
+    def bind(self, **context: Any) -> Logger:
+        return Logger(**{**self._context, **context})
+
+    def _emit(self, level: int, method: str, event: str, kw: dict[str, Any]) -> None:
+        if level < _threshold:
+            return
+        if not _configured:
+            _setup_structlog()
+        import structlog
+
+        getattr(structlog.get_logger("eventum").bind(**self._context), method)(event, **kw)
+
+    def debug(self, event: str, **kw: Any) -> None:
+        self._emit(logging.DEBUG, "debug", event, kw)
+
+    def info(self, event: str, **kw: Any) -> None:
+        self._emit(logging.INFO, "info", event, kw)
+
+    def warning(self, event: str, **kw: Any) -> None:
+        self._emit(logging.WARNING, "warning", event, kw)
+
+    def error(self, event: str, **kw: Any) -> None:
+        self._emit(logging.ERROR, "error", event, kw)
+
+    def exception(self, event: str, **kw: Any) -> None:
+        self._emit(logging.ERROR, "exception", event, kw)
+
+
+def get_logger(**context: Any) -> Logger:
+    """A logger with `context` bound (for example `generator=...`)."""
+    return Logger(**context)

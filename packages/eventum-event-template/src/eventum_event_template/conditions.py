@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
-import structlog
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -21,9 +20,10 @@ from pydantic import (
     model_validator,
 )
 
+from eventum_core import get_logger
 from eventum_event_template.state import State
 
-_log = structlog.get_logger("eventum")
+_log = get_logger()
 
 StateField = Annotated[str, StringConstraints(pattern=r"^(locals|shared|globals)\..+$")]
 """`locals.x`, `shared.x` or `globals.x`; `locals` is the state of the last rendered template."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 
+from eventum_core import logging as eventum_logging
 from eventum_core.app.settings import LogSettings
 
 _FORMAT_SUFFIX = {"plain": "log", "json": "json"}
@@ -146,6 +147,7 @@ def configure(settings: LogSettings, logs_dir: Path, *, console: bool = True) ->
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+    eventum_logging.adopt(level)
 
 
 def shutdown() -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import structlog
 from pydantic import ValidationError
 
 from eventum_core import logging as eventum_logging
@@ -78,7 +77,7 @@ def run_generate(
 
 def _internal(error: BaseException, verbosity: int) -> int:
     if verbosity:
-        structlog.get_logger("eventum").exception("internal error")
+        eventum_logging.get_logger().exception("internal error")
     error_line(
         f"internal error: {type(error).__name__}: {error}"
         + ("" if verbosity else " (run with -v for details)")
@@ -93,7 +92,7 @@ async def _run_with_signals(run: GeneratorRun) -> RunResult:
                 if run.stopping:
                     print("\neventum: stopping now, events in flight are lost", file=sys.stderr)
                     os._exit(EXIT_ABORTED)
-                structlog.get_logger("eventum").warning(
+                eventum_logging.get_logger().warning(
                     "stopping: writing what was generated", signal=signal.Signals(signum).name
                 )
                 run.stop(interrupted=True)
@@ -126,7 +125,7 @@ def _progress_printer() -> Any:
 
 def _report(result: RunResult, parameters: GeneratorParameters) -> int:
     counters = result.counters
-    log = structlog.get_logger("eventum").bind(generator=parameters.id)
+    log = eventum_logging.get_logger(generator=parameters.id)
     if result.error:
         error_line(result.error)
         if not counters.generated:

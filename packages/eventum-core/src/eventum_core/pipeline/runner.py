@@ -19,7 +19,6 @@ from typing import Any, cast
 
 import anyio
 import numpy as np
-import structlog
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from eventum_core.batch import Formatted, Produced, TimestampBatch
@@ -27,13 +26,14 @@ from eventum_core.config.generator import GeneratorPlan, OutputSpec, PluginSpec
 from eventum_core.config.plugin_config import RetryPolicy
 from eventum_core.context import PluginContext
 from eventum_core.errors import UserError
+from eventum_core.logging import get_logger
 from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
 from eventum_core.pipeline.delivery import DeadLetters, Outcome, deliver
 from eventum_core.pipeline.lateness import LATE_US
 from eventum_core.pipeline.merge import merge_inputs, tagged
 from eventum_core.pipeline.workers import EventWorkers
 
-log = structlog.get_logger("eventum")
+log = get_logger()
 
 
 @dataclass(slots=True)
