@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -75,3 +76,31 @@ def test_the_same_seed_repeats_the_run_byte_for_byte(
         assert result.returncode == 0, result.stderr
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() != other.read_bytes()
+
+
+def test_stopping_early_does_not_wait_for_worker_batches_nobody_reads(
+    eventum, webshop: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "events.jsonl"
+    params = json.dumps({"out": str(out), "count": 2_000_000})
+    started = time.monotonic()
+    result = eventum(
+        "generate",
+        "--path",
+        str(webshop),
+        "--id",
+        "shop",
+        "--live-mode",
+        "false",
+        "--params",
+        params,
+        "--max-events",
+        "500",
+        "--workers",
+        "2",
+        "--batch.size",
+        "20000",
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(out.read_text().splitlines()) == 500
+    assert time.monotonic() - started < 15  # the in-flight worker batches were not awaited

@@ -52,6 +52,11 @@ class EventPlugin(Protocol):
     `produce` returns a `Produced`: the events in order, counts of failed and dropped ones, and
     whether the source is exhausted. A failure for one timestamp is logged and counted by the
     plugin, never raised: the rest of the batch goes on. It runs in a worker thread.
+
+    Two optional attributes let core spread batches over worker processes in sample mode
+    (`--workers auto`): `parallel_safe` (batches may be produced by separate instances, each with
+    its own `Segment` of the random streams) and `cheap` (producing costs less than shipping the
+    events between processes, so workers would not help). Both default to False.
     """
 
     Config: ClassVar[type[BaseModel]]

@@ -134,11 +134,16 @@ class TemplateEvent:
         self._batchable = not self._fsm and all(t.batchable for t in self._templates.values())
         self._text_timestamps = all(t.text_timestamps for t in self._templates.values())
         self._exhausted = False
+        files = env.list_templates(["jinja"])
         self.parallel_safe = not isinstance(self._picker, CyclePicker | FsmPicker) and not any(
-            uses_name(env, name, ("globals", "dispatch")) for name in env.list_templates(["jinja"])
+            uses_name(env, name, ("globals", "dispatch")) for name in files
         )
         """Batches may go to separate processes: the picks do not run across batches and no
         template touches process-wide `globals` or `dispatch` (`shared` is then per process)."""
+        self.cheap = self._batchable and not any(
+            uses_name(env, name, ("faker", "mimesis")) for name in files
+        )
+        """Rendering costs less than sending events between processes: no worker helps."""
 
     @staticmethod
     def _compile(

@@ -218,13 +218,15 @@ def _uses_name(ast: nodes.Template, name: str) -> bool:
 
 
 def uses_name(env: Environment, template: str, names: tuple[str, ...]) -> bool:
-    """Whether the template file refers to any of `names` (an unreadable file counts as yes)."""
+    """Whether the template file refers to any of `names`, as a variable or an attribute
+    (`module.faker`); an unreadable file counts as yes."""
     try:
         source, _, _ = env.loader.get_source(env, template)  # type: ignore[union-attr]
         ast = env.parse(source)
     except Exception:
         return True
-    return any(_uses_name(ast, name) for name in names)
+    attributes = {node.attr for node in ast.find_all(nodes.Getattr)}
+    return any(_uses_name(ast, name) or name in attributes for name in names)
 
 
 def _prints_timestamp_only(ast: nodes.Template) -> bool:

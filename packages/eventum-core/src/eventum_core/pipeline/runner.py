@@ -339,7 +339,8 @@ class GeneratorRun:
         p = self.plan.parameters
         wanted = p.workers
         if wanted == "auto":
-            if p.live_mode or not getattr(plugin, "parallel_safe", False):
+            cheap = getattr(plugin, "cheap", False)  # workers would cost more than they save
+            if p.live_mode or cheap or not getattr(plugin, "parallel_safe", False):
                 return 1
             return len(os.sched_getaffinity(0))
         if wanted > 1 and not getattr(plugin, "parallel_safe", False):

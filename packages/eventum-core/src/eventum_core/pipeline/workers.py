@@ -111,6 +111,11 @@ class EventWorkers:
         return batch, reply.reason if isinstance(reply, _Failure) else reply
 
     def close(self) -> None:
+        """End the workers. Batches still in flight were not asked for (the run stopped early):
+        their workers are killed rather than left blocked on sending results nobody reads."""
+        if self._in_flight:
+            for process in self._processes:
+                process.kill()
         for conn in self._conns:
             with contextlib.suppress(OSError):
                 conn.send(None)
