@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from eventum_core import startup
 from eventum_core.app import logs
 from eventum_core.app.application import Application
 from eventum_core.app.service import ApplicationService, load_services
@@ -59,6 +60,7 @@ def run_application(config_path: Path) -> int:
     except UserError as error:
         _error(str(error))
         return EXIT_FAILED
+    startup.end()
     settings = application.settings
     logs.configure(settings.log, settings.path.logs)
     import structlog

@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 
 import typer
 
+from eventum_core import startup
 from eventum_core.__about__ import __version__
 from eventum_core.cli import generate, inspect, run
 
@@ -76,10 +77,12 @@ def _run_plugin_command(name: str, args: list[str]) -> None:
     if not isinstance(sub, typer.Typer):
         typer.echo(f"eventum: error: command '{name}' is not a typer app ({ep.value})", err=True)
         raise SystemExit(1)
+    startup.end()  # a plugin command may run for long
     sub(args=args, prog_name=f"eventum {name}")
 
 
 def main() -> None:
+    startup.begin()
     args = sys.argv[1:]
     if args and not args[0].startswith("-") and args[0] in _plugin_commands():
         _run_plugin_command(args[0], args[1:])

@@ -14,6 +14,7 @@ import anyio
 from pydantic import ValidationError
 
 from eventum_core import logging as eventum_logging
+from eventum_core import startup
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import load_plan
 from eventum_core.config.locations import dotted, reason
@@ -64,6 +65,7 @@ def run_generate(
 
     seed = parameters.seed if parameters.seed is not None else random_secrets.randbits(63)
     show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
+    startup.end()
     try:
         result = anyio.run(
             _run_with_signals, GeneratorRun(plan, seed, _progress_printer() if show else None)
