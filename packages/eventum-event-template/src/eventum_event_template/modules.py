@@ -4,6 +4,8 @@ any importable module by name. Faker and Mimesis load on first use."""
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Iterable
 from random import Random
 from typing import Any
 
@@ -142,3 +144,30 @@ class ModuleProvider(_Cached):
         if name == "random":
             return rng
         return importlib.import_module(name)
+
+
+_LOCALE_USE = re.compile(
+    r"module\.(?P<lib>faker|mimesis)\.locale(?:\.(?P<attr>\w+)|\[\s*['\"](?P<key>[\w-]+)['\"]\s*\])"
+)
+
+
+def warm_up(sources: Iterable[str]) -> None:
+    """Import the Faker and Mimesis data the templates name, once, in this process.
+
+    Called before event workers are forked: the workers then share those pages instead of
+    each loading its own copy (their own seeded instances are still made in each worker).
+    """
+    for source in sources:
+        for use in _LOCALE_USE.finditer(source):
+            locale = use["attr"] or use["key"]
+            try:
+                if use["lib"] == "faker":
+                    from faker import Faker
+
+                    Faker(locale)
+                else:
+                    from mimesis import Generic, Locale
+
+                    Generic(Locale(locale))
+            except (AttributeError, ValueError, KeyError):
+                pass  # an unknown locale: the render reports it where it is used

@@ -24,7 +24,7 @@ from eventum_event_template.dispatch import (
     ExhaustSignal,
     NextSignal,
 )
-from eventum_event_template.modules import ModuleProvider
+from eventum_event_template.modules import ModuleProvider, warm_up
 from eventum_event_template.pickers import CyclePicker, FsmPicker, make_picker
 from eventum_event_template.rendering import (
     CompiledTemplate,
@@ -144,6 +144,8 @@ class TemplateEvent:
             uses_name(env, name, ("faker", "mimesis")) for name in files
         )
         """Rendering costs less than sending events between processes: no worker helps."""
+        if self.parallel_safe and not self.cheap:  # event workers will be forked from here
+            warm_up(env.loader.get_source(env, name)[0] for name in files)  # type: ignore[union-attr]
 
     @staticmethod
     def _compile(

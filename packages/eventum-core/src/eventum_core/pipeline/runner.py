@@ -147,7 +147,7 @@ class GeneratorRun:
         count = self._worker_count(event)
         # Before outputs open: no thread exists yet, so workers can be forked.
         workers = (
-            EventWorkers(plan.event.cls, plan.event.config, self.context(plan.event), count)
+            EventWorkers(event, plan.event.cls, plan.event.config, self.context(plan.event), count)
             if count > 1
             else None
         )
@@ -412,11 +412,9 @@ class GeneratorRun:
     async def _output_stage(
         self, outputs: list[_Output], receive: MemoryObjectReceiveStream[EventChunk]
     ) -> None:
-        p = self.plan.parameters
-        pairs = [
-            anyio.create_memory_object_stream[EventChunk](p.queue.max_event_batches)
-            for _ in outputs
-        ]
+        # One batch waits per output: the event queue before the fan-out is the buffer, so
+        # memory holds `queue.max_event_batches` batches, not that many per output as well.
+        pairs = [anyio.create_memory_object_stream[EventChunk](1) for _ in outputs]
         try:
             async with anyio.create_task_group() as tg:
                 for output, (_, out_recv) in zip(outputs, pairs, strict=True):

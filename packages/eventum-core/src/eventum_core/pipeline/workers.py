@@ -1,9 +1,10 @@
 """Producing events in worker processes, so a CPU-bound event plugin uses every core.
 
-Batches go to workers round-robin and come back in the order they were sent, so the stream keeps
-its order. Worker `i` builds its own plugin with `Segment(i, n)`: its random streams are its own
-and repeatable, so a seeded run gives the same bytes for the same number of workers. State the
-plugin keeps (the template plugin's `shared`) is per worker.
+Batches go to producers round-robin and come back in the order they were sent, so the stream
+keeps its order. Producer `i` has its own plugin with `Segment(i, n)`: its random streams are its
+own and repeatable, so a seeded run gives the same bytes for the same number of workers. Producer
+0 is this process (it has spare time: the rest of the pipeline is light), the others are forked.
+State the plugin keeps (the template plugin's `shared`) is per producer.
 
 Workers are forked while the process has a single thread (before outputs open), which starts them
 in milliseconds with every module already imported; otherwise they are spawned.
@@ -16,6 +17,8 @@ import dataclasses
 import multiprocessing
 import threading
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -54,9 +57,13 @@ def _serve(
 
 
 class EventWorkers:
-    """`count` processes, each with its own instance of the event plugin."""
+    """The event stage spread over `count` producers: this process's own plugin instance
+    (segment 0: its random streams are those of a one-process run's) and `count - 1` forked
+    processes, each with its own instance of the plugin."""
 
-    def __init__(self, cls: type[Any], config: Any, context: PluginContext, count: int) -> None:
+    def __init__(
+        self, local: Any, cls: type[Any], config: Any, context: PluginContext, count: int
+    ) -> None:
         method = "fork" if threading.active_count() == 1 else "spawn"
         mp: Any = multiprocessing.get_context(method)
         fields = {
@@ -64,9 +71,11 @@ class EventWorkers:
             for f in dataclasses.fields(context)
             if f.name != "logger"
         }
+        self._local = local
+        self._here = ThreadPoolExecutor(1, thread_name_prefix=f"event-{context.generator_id}")
         self._conns: list[Connection] = []
         self._processes = []
-        for index in range(count):
+        for index in range(1, count):
             parent, child = mp.Pipe()
             fields["segment"] = Segment(index, count)
             process = mp.Process(
@@ -80,39 +89,45 @@ class EventWorkers:
             self._conns.append(parent)
             self._processes.append(process)
         self._next = 0
-        self._in_flight: deque[tuple[TimestampBatch, Connection]] = deque()
+        self._in_flight: deque[tuple[TimestampBatch, Callable[[], Any]]] = deque()
 
     @property
     def count(self) -> int:
-        return len(self._conns)
+        return len(self._conns) + 1
 
     @property
     def full(self) -> bool:
-        """Two batches per worker in flight keep every worker busy."""
-        return len(self._in_flight) >= 2 * len(self._conns)
+        """Two batches per producer in flight keep every one busy."""
+        return len(self._in_flight) >= 2 * self.count
 
     @property
     def busy(self) -> bool:
         return bool(self._in_flight)
 
     async def submit(self, batch: TimestampBatch) -> None:
-        conn = self._conns[self._next]
-        self._next = (self._next + 1) % len(self._conns)
+        slot, self._next = self._next, (self._next + 1) % self.count
+        if slot == 0:
+            self._in_flight.append((batch, self._here.submit(self._local.produce, batch).result))
+            return
+        conn = self._conns[slot - 1]
         await anyio.to_thread.run_sync(conn.send, batch)
-        self._in_flight.append((batch, conn))
+        self._in_flight.append((batch, conn.recv))
 
     async def result(self) -> tuple[TimestampBatch, Produced | str]:
-        """The oldest batch sent and what its worker made of it (or why it failed)."""
-        batch, conn = self._in_flight.popleft()
+        """The oldest batch sent and what its producer made of it (or why it failed)."""
+        batch, wait = self._in_flight.popleft()
         try:
-            reply = await anyio.to_thread.run_sync(conn.recv)
+            reply = await anyio.to_thread.run_sync(wait)
         except EOFError:
             return batch, "event worker process died"
+        except Exception as error:  # from this process's own instance
+            return batch, f"{type(error).__name__}: {error}"
         return batch, reply.reason if isinstance(reply, _Failure) else reply
 
     def close(self) -> None:
         """End the workers. Batches still in flight were not asked for (the run stopped early):
         their workers are killed rather than left blocked on sending results nobody reads."""
+        self._here.shutdown(wait=True, cancel_futures=True)
         if self._in_flight:
             for process in self._processes:
                 process.kill()
