@@ -3,6 +3,7 @@ any importable module by name. Faker and Mimesis load on first use."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 from collections.abc import Iterable
@@ -151,23 +152,17 @@ _LOCALE_USE = re.compile(
 )
 
 
-def warm_up(sources: Iterable[str]) -> None:
-    """Import the Faker and Mimesis data the templates name, once, in this process.
+def warm_up(modules: ModuleProvider, sources: Iterable[str]) -> None:
+    """Make the seeded Faker and Mimesis instances the templates name now rather than at their
+    first use.
 
-    Called before event workers are forked: the workers then share those pages instead of
-    each loading its own copy (their own seeded instances are still made in each worker).
+    Done when event workers may be forked from this process: they share the data these load
+    instead of each loading its own copy. Done the same way whatever the worker count, so the
+    random draws, and the events, do not depend on it.
     """
     for source in sources:
         for use in _LOCALE_USE.finditer(source):
-            locale = use["attr"] or use["key"]
-            try:
-                if use["lib"] == "faker":
-                    from faker import Faker
-
-                    Faker(locale)
-                else:
-                    from mimesis import Generic, Locale
-
-                    Generic(Locale(locale))
-            except (AttributeError, ValueError, KeyError):
-                pass  # an unknown locale: the render reports it where it is used
+            locales = getattr(modules, use["lib"]).locale
+            # An unknown locale is reported by the render that uses it.
+            with contextlib.suppress(AttributeError, ValueError, KeyError):
+                locales[use["attr"] or use["key"]]

@@ -113,7 +113,7 @@ class TemplateEvent:
         env.globals.update(
             params=cfg.params,
             samples=Samples(samples),
-            module=ModuleProvider(rng),
+            module=(modules := ModuleProvider(rng)),
             subprocess=SubprocessRunner(),
             shared=self.shared,
             globals=GLOBAL_STATE,
@@ -145,7 +145,7 @@ class TemplateEvent:
         )
         """Rendering costs less than sending events between processes: no worker helps."""
         if self.parallel_safe and not self.cheap:  # event workers will be forked from here
-            warm_up(env.loader.get_source(env, name)[0] for name in files)  # type: ignore[union-attr]
+            warm_up(modules, (env.loader.get_source(env, name)[0] for name in files))  # type: ignore[union-attr]
 
     @staticmethod
     def _compile(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import multiprocessing
 import threading
 from collections import deque
@@ -65,6 +66,7 @@ class EventWorkers:
         self, local: Any, cls: type[Any], config: Any, context: PluginContext, count: int
     ) -> None:
         method = "fork" if threading.active_count() == 1 else "spawn"
+        gc.freeze()  # the collector leaves what exists now alone, so forked pages stay shared
         mp: Any = multiprocessing.get_context(method)
         fields = {
             f.name: getattr(context, f.name)
