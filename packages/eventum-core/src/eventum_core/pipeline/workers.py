@@ -99,8 +99,8 @@ class EventWorkers:
 
     @property
     def full(self) -> bool:
-        """Two batches per producer in flight keep every one busy."""
-        return len(self._in_flight) >= 2 * self.count
+        """One batch per producer in flight, and one waiting, keep every one busy."""
+        return len(self._in_flight) > self.count
 
     @property
     def busy(self) -> bool:
