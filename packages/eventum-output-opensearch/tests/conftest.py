@@ -39,7 +39,7 @@ def unused_port() -> int:
 class Nginx:
     """nginx in front of an upstream: basic auth and TLS, on its own port; can stop and restart."""
 
-    def __init__(self, folder: Path, upstream: str, tls: Tls, user: str, password: str) -> None:
+    def __init__(self, folder: Path, upstream: str, tls: Pki, user: str, password: str) -> None:
         self.folder, self.port = folder, free_port()
         (folder / "htpasswd").write_text(f"{user}:{{PLAIN}}{password}\n")
         # One process, no master: killing it takes the whole server down at once.
@@ -107,7 +107,7 @@ http {{
 
 
 @pytest.fixture
-def nginx(tmp_path_factory: pytest.TempPathFactory, tls: Tls, osmem_clone: object):
+def nginx(tmp_path_factory: pytest.TempPathFactory, tls: Pki, osmem_clone: object):
     """Make nginx in front of this test's osmem clone (user `eventum`, password `s3cret`)."""
     started: list[Nginx] = []
 

@@ -4,7 +4,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -262,8 +262,14 @@ def test_the_sink_goes_away_mid_run_and_comes_back(
     output = {"hosts": [proxy.url], "index": "fault", "ca_cert": str(tls.ca),
               "connect_timeout": 1, "dead_letter": str(dead),
               "retry": {"attempts": attempts, "initial_delay": 0.05, "max_delay": 0.2}}  # fmt: skip
-    run = run_generator(generator(tmp_path, 8000, output), base_path=tmp_path, collect=False,
-                        batch={"size": 250})  # fmt: skip
+    # Live mode spreads the run over 4 s, so the 1 s outage falls inside it however fast the
+    # machine is (in sample mode a fast run could end before the outage began).
+    config = generator(tmp_path, 8000, output)
+    start = datetime.now(UTC) + timedelta(seconds=0.3)
+    config["input"] = [{"linspace": {"start": start.isoformat(), "count": 8000,
+                                     "end": (start + timedelta(seconds=4)).isoformat()}}]  # fmt: skip
+    run = run_generator(config, base_path=tmp_path, collect=False, live_mode=True,
+                        skip_past=False, batch={"size": 250})  # fmt: skip
     watcher.join(30)
     counters = run.counters.outputs[0]
     written = [d["id"] for d in docs(osmem_clone.url, "fault")]
