@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from eventum_core.batch import (
         Timestamps as Timestamps,
     )
+    from eventum_core.batch import (
+        exact_chunks as exact_chunks,
+    )
     from eventum_core.config.plugin_config import (
         Encoding as Encoding,
     )
@@ -107,6 +110,7 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "TIMESTAMP_DTYPE": "eventum_core.batch",
+    "exact_chunks": "eventum_core.batch",
     "Formatted": "eventum_core.batch",
     "Produced": "eventum_core.batch",
     "Timestamps": "eventum_core.batch",
@@ -171,6 +175,7 @@ __all__ = [
     "clock_from",
     "derive_rng",
     "encode_lines",
+    "exact_chunks",
     "get_logger",
     "resolve",
     "resolve_span",

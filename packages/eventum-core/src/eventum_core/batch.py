@@ -7,13 +7,14 @@ for `datetime` objects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
-    import numpy as np
     import numpy.typing as npt
 
     Timestamps = npt.NDArray[np.datetime64]
@@ -102,3 +103,23 @@ class Formatted:
         if len(self.items) == self.formatted:
             return len(item_indices)
         return self.formatted if item_indices else 0
+
+
+def exact_chunks(arrays: Iterable[Any], size: int) -> Iterator[Any]:
+    """The arrays' values again, in arrays of exactly `size` (the last may be shorter): for an
+    input whose own pieces are of any length."""
+    held: list[Any] = []
+    held_size = 0
+    for array in arrays:
+        held.append(array)
+        held_size += len(array)
+        if held_size < size:
+            continue
+        data = np.concatenate(held)
+        whole = len(data) - len(data) % size
+        for i in range(0, whole, size):
+            yield data[i : i + size]
+        held = [data[whole:]]
+        held_size = len(data) - whole
+    if held_size:
+        yield np.concatenate(held)

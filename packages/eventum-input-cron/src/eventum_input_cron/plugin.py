@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, resolve_span
+from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, exact_chunks, resolve_span
 from eventum_input_cron.config import CronConfig
 from eventum_input_cron.schedule import CronSchedule, Micros
 
@@ -35,25 +35,12 @@ class CronInput:
     def generate(self, size: int) -> Iterator[Timestamps]:
         if self._end is not None and self._start > self._end:
             return
-        held: list[Micros] = []
-        held_size = 0
-        for chunk in self._repeated(self._schedule.ticks(self._start, self._end), size):
+        for chunk in exact_chunks(
+            self._repeated(self._schedule.ticks(self._start, self._end), size), size
+        ):
             if self._stopped:
                 return
-            held.append(chunk)
-            held_size += len(chunk)
-            if held_size < size:
-                continue
-            data = np.concatenate(held)
-            whole = len(data) - len(data) % size
-            for i in range(0, whole, size):
-                if self._stopped:
-                    return
-                yield data[i : i + size].view(TIMESTAMP_DTYPE)
-            held = [data[whole:]]
-            held_size = len(data) - whole
-        if held_size and not self._stopped:
-            yield np.concatenate(held).view(TIMESTAMP_DTYPE)
+            yield chunk.view(TIMESTAMP_DTYPE)
 
     def _repeated(self, days: Iterator[Micros], size: int) -> Iterator[Micros]:
         """Each tick `count` times, in pieces of about `size` so no piece grows huge."""

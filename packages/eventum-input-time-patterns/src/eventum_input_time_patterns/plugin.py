@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, resolve_span
+from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, exact_chunks, resolve_span
 from eventum_input_time_patterns.config import TimePatternsConfig
 from eventum_input_time_patterns.pattern import (
     TimePattern,
@@ -114,25 +114,10 @@ class TimePatternsInput:
         self._stopped = False
 
     def generate(self, size: int) -> Iterator[Timestamps]:
-        held: list[Micros] = []
-        held_size = 0
-        for chunk in self._merged(max(size, 10_000)):
+        for chunk in exact_chunks(self._merged(max(size, 10_000)), size):
             if self._stopped:
                 return
-            held.append(chunk)
-            held_size += len(chunk)
-            if held_size < size:
-                continue
-            data = np.concatenate(held)
-            whole = len(data) - len(data) % size
-            for i in range(0, whole, size):
-                if self._stopped:
-                    return
-                yield data[i : i + size].view(TIMESTAMP_DTYPE)
-            held = [data[whole:]]
-            held_size = len(data) - whole
-        if held_size and not self._stopped:
-            yield np.concatenate(held).view(TIMESTAMP_DTYPE)
+            yield chunk.view(TIMESTAMP_DTYPE)
 
     def _merged(self, target: int) -> Iterator[Micros]:
         """The streams' chunks merged: each step advances the stream that lags furthest and
