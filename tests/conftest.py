@@ -15,16 +15,13 @@ Eventum = Callable[..., subprocess.CompletedProcess[str]]
 def eventum() -> Eventum:
     """Run the `eventum` CLI in a subprocess, as a user would."""
 
-    def run(*args: str, timeout: float = 60, **kwargs: object) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-        return subprocess.run(
+    def run(
+        *args: str, timeout: float = 60, env: dict[str, str] | None = None, **kwargs: object
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+        return subprocess.run(  # type: ignore[call-overload, no-any-return]
             [sys.executable, "-m", "eventum_core", *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            check=False,
-            **kwargs,  # type: ignore[call-overload]
+            capture_output=True, text=True, timeout=timeout, env=full_env, check=False, **kwargs,
         )
 
     return run

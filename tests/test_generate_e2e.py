@@ -207,49 +207,13 @@ def test_secrets_from_a_cryptfile(eventum, tmp_path: Path) -> None:
         LINSPACE.format(count=2),
         "  - file: {path: '" + str(out) + "', separator: ' ${secrets.token}\n'}",
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eventum_core",
-            "generate",
-            "--path",
-            str(path),
-            "--id",
-            "t",
-            "--live-mode",
-            "false",
-            "--cryptfile",
-            str(keyring),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    args = ("generate", "--path", str(path), "--id", "t", "--live-mode", "false",
+            "--cryptfile", str(keyring))  # fmt: skip
+    result = eventum(*args, env=env)
     assert result.returncode == 0, result.stderr
     assert out.read_text().count("s3cr3t-value") == 2
 
-    wrong = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eventum_core",
-            "generate",
-            "--path",
-            str(path),
-            "--id",
-            "t",
-            "--live-mode",
-            "false",
-            "--cryptfile",
-            str(keyring),
-        ],
-        capture_output=True,
-        text=True,
-        env={**env, "EVENTUM_KEYRING_PASSWORD": "wrong"},
-        check=False,
-    )
+    wrong = eventum(*args, env={**env, "EVENTUM_KEYRING_PASSWORD": "wrong"})
     assert wrong.returncode == 2
     assert "s3cr3t" not in wrong.stderr
     assert "Traceback" not in wrong.stderr
