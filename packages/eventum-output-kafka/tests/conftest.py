@@ -21,7 +21,13 @@ def free_port() -> int:
 
 
 class Broker:
-    """noida-db serving only Kafka; `stop()` and `start()` simulate an outage, data kept."""
+    """noida-db serving only Kafka; `stop()` and `start()` make an outage, data kept.
+
+    An outage stops the Kafka service inside the running server (`noida-db stop kafka`): its
+    port refuses connections and the open ones close. Ending the whole process instead loses
+    a record now and then: noida-db 0.2.3 still acknowledges produce requests for a few
+    milliseconds after SIGTERM, and those records are not in its log when it starts again.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -35,7 +41,19 @@ class Broker:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def _command(self, *args: str) -> None:
+        subprocess.run(
+            [self.binary, *args, "--data-dir", str(self.data_dir)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
     def start(self) -> None:
+        if self.process is not None:
+            self._command("start", "kafka")
+            self._wait_listening()
+            return
         log = (self.data_dir / "noida.log").open("ab")
         self.process = subprocess.Popen(
             [
@@ -52,6 +70,10 @@ class Broker:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+        self._wait_listening()
+
+    def _wait_listening(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -64,6 +86,10 @@ class Broker:
         raise RuntimeError("noida-db did not start listening")
 
     def stop(self) -> None:
+        """Take Kafka down; `start()` brings it back on the same port with its data."""
+        self._command("stop", "kafka")
+
+    def shutdown(self) -> None:
         if self.process is None:
             return
         self.process.send_signal(signal.SIGTERM)
@@ -80,7 +106,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     server = Broker(tmp_path_factory.mktemp("noida"))
     server.start()
     yield server
-    server.stop()
+    server.shutdown()
 
 
 @pytest.fixture
@@ -98,7 +124,7 @@ def make_broker(tmp_path: Path) -> Iterator[Callable[[], Broker]]:
 
     yield make
     for server in started:
-        server.stop()
+        server.shutdown()
 
 
 @pytest.fixture

@@ -275,12 +275,6 @@ async def test_broker_down_is_a_retryable_failure(tmp_path: Path, make_broker: M
     assert [r.value for r in records] == [b"before", b"after"]
 
 
-@pytest.mark.xfail(
-    reason="open (issue 8): about one run in two, one record written at the moment the broker "
-    "stops is neither in Kafka after the restart nor dead-lettered; not yet known whether "
-    "noida-db drops an acknowledged record on shutdown or the output miscounts one",
-    strict=False,
-)
 def test_broker_outage_mid_run_loses_nothing(tmp_path: Path, make_broker: MakeBroker) -> None:
     """The broker stops mid-run and comes back: every event is in Kafka, counters add up."""
     own = make_broker()
@@ -343,12 +337,6 @@ def test_broker_outage_mid_run_loses_nothing(tmp_path: Path, make_broker: MakeBr
     assert not (tmp_path / "dead.jsonl").exists()
 
 
-@pytest.mark.xfail(
-    reason="open (issue 8): about one run in two, one record written at the moment the broker "
-    "stops is neither in Kafka after the restart nor dead-lettered; not yet known whether "
-    "noida-db drops an acknowledged record on shutdown or the output miscounts one",
-    strict=False,
-)
 def test_broker_gone_for_good_dead_letters_the_rest(
     tmp_path: Path, make_broker: MakeBroker
 ) -> None:
