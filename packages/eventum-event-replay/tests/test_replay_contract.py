@@ -19,7 +19,6 @@ class TestReplayContract(EventPluginContract):
         return super().make_config(base_path, **overrides)
 
 
-
 def test_generator_finishes_when_the_file_ends(tmp_path: Path) -> None:
     (tmp_path / "log.txt").write_text("[x] one\n[x] two\n[x] three\n")
     run = run_generator(

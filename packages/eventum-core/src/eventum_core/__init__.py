@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     from eventum_core.config.plugin_config import (
         RetryPolicy as RetryPolicy,
     )
+    from eventum_core.config.plugin_config import (
+        TimestampPattern as TimestampPattern,
+    )
     from eventum_core.context import (
         PluginContext as PluginContext,
     )
@@ -123,6 +126,7 @@ _EXPORTS = {
     "PluginConfig": "eventum_core.config.plugin_config",
     "ResolvedPath": "eventum_core.config.plugin_config",
     "RetryPolicy": "eventum_core.config.plugin_config",
+    "TimestampPattern": "eventum_core.config.plugin_config",
     "PluginContext": "eventum_core.context",
     "Segment": "eventum_core.context",
     "derive_rng": "eventum_core.context",
@@ -167,6 +171,7 @@ __all__ = [
     "RetryPolicy",
     "Segment",
     "TimestampBatch",
+    "TimestampPattern",
     "Timestamps",
     "UserError",
     "VersatileDatetime",

@@ -8,7 +8,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from eventum_core import PluginConfig
+from eventum_core import PluginConfig, TimestampPattern
 
 FACILITIES = {
     "kern": 0,
@@ -76,7 +76,7 @@ class SyslogFormatterConfig(PluginConfig):
     structured_data: dict[str, dict[str, str]] = {}
     framing: Literal["none", "octet-counting", "lf"] = "none"
     timestamp_field: str | None = Field(default=None, min_length=1)
-    timestamp_pattern: str | None = None
+    timestamp_pattern: TimestampPattern | None = None
 
     @field_validator("rfc", mode="before")
     @classmethod
@@ -119,19 +119,6 @@ class SyslogFormatterConfig(PluginConfig):
                         f"{name!r}: SD-IDs and parameter names are 1-32 printable ASCII "
                         'characters without =, space, ] or "'
                     )
-        return value
-
-    @field_validator("timestamp_pattern")
-    @classmethod
-    def _has_timestamp_group(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            pattern = re.compile(value)
-        except re.error as error:
-            raise ValueError(f"invalid regular expression: {error}") from error
-        if "timestamp" not in pattern.groupindex:
-            raise ValueError("the pattern needs a named group `(?P<timestamp>...)`")
         return value
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +35,16 @@ def _text_codec(value: str) -> str:
     return value
 
 
+def _timestamp_pattern(value: str) -> str:
+    try:
+        pattern = re.compile(value)
+    except re.error as error:
+        raise ValueError(f"invalid regular expression: {error}") from error
+    if "timestamp" not in pattern.groupindex:
+        raise ValueError("the pattern needs a named group `(?P<timestamp>...)`")
+    return value
+
+
 ResolvedPath = Annotated[Path, AfterValidator(_resolve)]
 """A path; a relative one is taken from the folder of generator.yml."""
 
@@ -42,6 +53,9 @@ ExistingFile = Annotated[Path, AfterValidator(_resolve), AfterValidator(_existin
 
 Encoding = Annotated[str, AfterValidator(_text_codec)]
 """The name of a text codec Python knows (`utf_8`, `latin-1`, ...)."""
+
+TimestampPattern = Annotated[str, AfterValidator(_timestamp_pattern)]
+"""A regular expression with a `(?P<timestamp>...)` group: where a line's timestamp is."""
 
 
 class PluginConfig(BaseModel):
