@@ -1,5 +1,6 @@
 """The HTTP options against a server that speaks ClickHouse's HTTP interface over the chDB engine:
-authentication, TLS with a CA file, timeouts, failure statuses, a server that goes away."""
+authentication, TLS with a CA file, mutual TLS, a forward proxy, timeouts, failure statuses, a
+server that goes away."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ch_shim import ClickHouseShim
 
 from eventum_core import UserError, WriteError
 from eventum_core.testing import run_generator
+from eventum_core.testing.proxy import ForwardProxy
 from eventum_core.testing.tls import Pki as Tls
 
 pytestmark = pytest.mark.anyio
@@ -68,6 +70,60 @@ async def test_tls_with_a_ca_file(tmp_path: Path, tls: Tls) -> None:
     finally:
         server.close()
     assert [r[0] for r in rows(table)] == [5, 6]
+
+
+async def test_mutual_tls_needs_the_client_certificate(tmp_path: Path, tls: Tls) -> None:
+    """A server that requires a client certificate takes rows from a client that has one; a
+    client without one fails at open, once (the run stops there), saying TLS refused it."""
+    server = ClickHouseShim(str(ENGINE_DIR), tls=tls.server_context(require_client=True)).start()
+    table = new_table()
+    try:
+        certified = make(tmp_path, host="127.0.0.1", port=server.port, protocol="https",
+                         table=table, ca_cert=str(tls.ca), client_cert=str(tls.client_cert),
+                         client_cert_key=str(tls.client_key))  # fmt: skip
+        await certified.open()
+        await certified.write([event(7)])
+        await certified.close()
+        anonymous = make(tmp_path, host="127.0.0.1", port=server.port, protocol="https",
+                         table=table, ca_cert=str(tls.ca))  # fmt: skip
+        started = time.monotonic()
+        with pytest.raises(ConnectionError, match=r"cannot connect to ClickHouse.*SSLError"):
+            await anonymous.open()
+        assert time.monotonic() - started < 5
+    finally:
+        server.close()
+    assert [r[0] for r in rows(table)] == [7]
+
+
+async def test_requests_go_through_the_proxy(tmp_path: Path, shim: ClickHouseShim) -> None:
+    """Every request, the connection check and the insert alike, is forwarded by the proxy."""
+    table = new_table()
+    with ForwardProxy(tmp_path / "proxy") as proxy:
+        plugin = make(tmp_path, **http(shim, table=table, proxy_url=proxy.url))
+        await plugin.open()
+        await plugin.write([event(8)])
+        await plugin.close()
+        forwarded = proxy.requests(port=shim.port)
+    assert [r[0] for r in rows(table)] == [8]
+    assert forwarded and all(line.startswith(f"POST {shim.url}/?") for line in forwarded)
+    assert any("insert_deduplication_token" in line for line in forwarded)  # the insert too
+
+
+async def test_https_goes_through_the_proxy_in_a_connect_tunnel(tmp_path: Path, tls: Tls) -> None:
+    server = ClickHouseShim(str(ENGINE_DIR), tls=tls.server_context()).start()
+    table = new_table()
+    try:
+        with ForwardProxy(tmp_path / "proxy") as proxy:
+            plugin = make(tmp_path, host="127.0.0.1", port=server.port, protocol="https",
+                          table=table, ca_cert=str(tls.ca), proxy_url=proxy.url)  # fmt: skip
+            await plugin.open()
+            await plugin.write([event(9)])
+            await plugin.close()
+            tunnelled = proxy.requests(port=server.port)
+    finally:
+        server.close()
+    assert [r[0] for r in rows(table)] == [9]
+    assert tunnelled and set(tunnelled) == {f"CONNECT 127.0.0.1:{server.port}"}
 
 
 @pytest.mark.parametrize(
