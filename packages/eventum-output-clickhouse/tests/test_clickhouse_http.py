@@ -41,6 +41,24 @@ async def test_writes_over_http_with_basic_auth(tmp_path: Path, shim: ClickHouse
     assert rows(table) == [(1, "INFO", "m1"), (2, "INFO", "m2")]
 
 
+def established_to(port: int) -> int:
+    """Open TCP connections to `port` on loopback (this machine's /proc/net/tcp)."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(
+        1 for line in lines
+        if line.split()[2].endswith(f":{port:04X}") and line.split()[3] == "01"
+    )  # fmt: skip
+
+
+async def test_close_releases_the_connections(tmp_path: Path, shim: ClickHouseShim) -> None:
+    plugin = make(tmp_path, **http(shim, table=new_table()))
+    await plugin.open()
+    await plugin.write([event(1)])
+    assert established_to(shim.port) > 0
+    await plugin.close()
+    assert established_to(shim.port) == 0
+
+
 async def test_wrong_password_stops_the_output_at_open(
     tmp_path: Path, shim: ClickHouseShim
 ) -> None:

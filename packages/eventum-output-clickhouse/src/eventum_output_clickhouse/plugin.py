@@ -98,11 +98,16 @@ class ClickHouseOutput:
         self._head = config.header.encode()
         self._tail = config.footer.encode()
         self._client: Any = None
+        self._pool: Any = None  # ours, not the client's: clickhouse-connect leaves it open
         self._retry_tokens: dict[bytes, str] = {}
         self._tokens_lock = threading.Lock()
 
     async def open(self) -> None:
-        self._client = await anyio.to_thread.run_sync(self._connect)
+        try:
+            self._client = await anyio.to_thread.run_sync(self._connect)
+        except BaseException:
+            self._close_pool()
+            raise
 
     async def write(self, items: Sequence[str]) -> None:
         if not items:
@@ -115,6 +120,12 @@ class ClickHouseOutput:
         client, self._client = self._client, None
         if client is not None:
             await anyio.to_thread.run_sync(client.close)
+        self._close_pool()
+
+    def _close_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.clear()
 
     def _connect(self) -> Any:
         config = self._config
@@ -144,7 +155,7 @@ class ClickHouseOutput:
                 tls["server_hostname"] = config.server_host_name
                 if config.verify:
                     tls["assert_hostname"] = config.server_host_name
-        pool = get_pool_manager(
+        pool = self._pool = get_pool_manager(
             maxsize=config.pool_maxsize,
             block=False,
             **({"https_proxy" if secure else "http_proxy": proxy} if proxy else {}),
