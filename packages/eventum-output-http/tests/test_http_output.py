@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 
 from eventum_core import PluginContext, WriteError
 from eventum_core.testing import OutputPluginContract, run_generator
+from eventum_core.testing.proxy import ForwardProxy
 from eventum_output_http import HttpOutput, HttpOutputConfig
 
 NOW = datetime(2025, 1, 2, tzinfo=UTC)
@@ -173,9 +174,14 @@ async def test_connection_refused_and_timeouts_are_retryable(
     await plugin.close()
 
 
-async def test_tls_with_a_ca_file(tmp_path: Path, tls: Any) -> None:
-    server = HTTPServer(port=0, ssl_context=tls.server_context())
+def tls_server(tls: Any, *, require_client: bool = False) -> HTTPServer:
+    server = HTTPServer(port=0, ssl_context=tls.server_context(require_client=require_client))
     server.start()
+    return server
+
+
+async def test_tls_with_a_ca_file(tmp_path: Path, tls: Any) -> None:
+    server = tls_server(tls)
     sink = Sink()
     try:
         url = serve(server, sink).replace("localhost", "127.0.0.1")
@@ -193,6 +199,79 @@ async def test_tls_with_a_ca_file(tmp_path: Path, tls: Any) -> None:
     finally:
         server.stop()
     assert sink.bodies == ["secure", "secure"]
+
+
+async def test_requests_go_through_the_proxy(tmp_path: Path, server: HTTPServer) -> None:
+    sink = Sink()
+    url = serve(server, sink).replace("localhost", "127.0.0.1")
+    with ForwardProxy(tmp_path / "proxy") as proxy:
+        plugin = make(tmp_path, url=url, proxy_url=proxy.url)
+        await plugin.open()
+        await plugin.write(["one", "two"])
+        await plugin.close()
+        forwarded = proxy.requests(port=server.port)
+    assert sorted(sink.bodies) == ["one", "two"]
+    assert forwarded == [f"POST {url}"] * 2
+
+
+async def test_https_goes_through_the_proxy_in_a_connect_tunnel(tmp_path: Path, tls: Any) -> None:
+    server = tls_server(tls)
+    sink = Sink()
+    try:
+        url = serve(server, sink).replace("localhost", "127.0.0.1")
+        with ForwardProxy(tmp_path / "proxy") as proxy:
+            plugin = make(tmp_path, url=url, verify=True, ca_cert=str(tls.ca), proxy_url=proxy.url)
+            await plugin.open()
+            await plugin.write(["tunnelled"])
+            await plugin.close()
+            tunnelled = proxy.requests(port=server.port)
+    finally:
+        server.stop()
+    assert sink.bodies == ["tunnelled"]
+    assert tunnelled == [f"CONNECT 127.0.0.1:{server.port}"]
+
+
+async def test_a_proxy_that_is_down_fails_retryable(tmp_path: Path, server: HTTPServer) -> None:
+    sink = Sink()
+    down = ForwardProxy(tmp_path / "proxy")  # never started: its port is free
+    plugin = make(tmp_path, url=serve(server, sink), proxy_url=down.url, connect_timeout=1)
+    await plugin.open()
+    with pytest.raises(WriteError) as caught:
+        await plugin.write(["a", "b"])
+    await plugin.close()
+    assert (caught.value.retryable, caught.value.failed) == (True, None)
+    assert "ConnectError" in caught.value.reason
+    assert sink.requests == []
+
+
+def test_a_proxy_that_stays_down_writes_nothing(tmp_path: Path, server: HTTPServer) -> None:
+    """Retried, then failed: no event is counted as written."""
+    sink = Sink()
+    down = ForwardProxy(tmp_path / "proxy")  # never started: its port is free
+    output = {"url": serve(server, sink), "proxy_url": down.url, "connect_timeout": 1,
+              "retry": {"attempts": 3, "initial_delay": 0.01}}  # fmt: skip
+    run = run_generator(events_generator(tmp_path, 50, output), base_path=tmp_path,
+                        collect=False, batch={"size": 50})  # fmt: skip
+    counters = run.counters.outputs[0]
+    assert not run.result.ok
+    assert (counters.retries, counters.written, counters.write_failed) == (2, 0, 50)
+    assert sink.requests == []
+
+
+@pytest.mark.parametrize("verify", [True, False])
+async def test_mutual_tls_with_a_client_certificate(tmp_path: Path, tls: Any, verify: bool) -> None:
+    server = tls_server(tls, require_client=True)
+    sink = Sink()
+    try:
+        url = serve(server, sink).replace("localhost", "127.0.0.1")
+        plugin = make(tmp_path, url=url, verify=verify, ca_cert=str(tls.ca),
+                      client_cert=str(tls.client_cert), client_cert_key=str(tls.client_key))  # fmt: skip
+        await plugin.open()
+        await plugin.write(["mutual"])
+        await plugin.close()
+    finally:
+        server.stop()
+    assert sink.bodies == ["mutual"]
 
 
 def events_generator(tmp_path: Path, count: int, output: dict[str, Any]) -> dict[str, Any]:
