@@ -47,7 +47,7 @@ def validate(
     from eventum_core.config.generator import load_plan
     from eventum_core.discovery import Registry
     from eventum_core.errors import UserError
-    from eventum_core.pipeline.runner import GeneratorRun
+    from eventum_core.preview import check_plan
 
     try:
         parameters = parameters_from(
@@ -60,16 +60,7 @@ def validate(
             }
         )
         plan = load_plan(parameters, registry=Registry())
-        run = GeneratorRun(plan, seed=0)
-        # The event plugin and formatters compile templates and read files when built.
-        run_check = [(plan.event, plan.event.cls)] + [
-            (o.formatter, o.formatter.cls) for o in plan.outputs
-        ]
-        for spec, cls in run_check:
-            instance = cls(spec.config, run.context(spec))
-            close = getattr(instance, "close", None)
-            if spec.kind == "event" and close is not None:
-                close()
+        check_plan(plan)
     except (UserError, values.BadValue) as error:
         error_line(str(error))
         raise typer.Exit(EXIT_USAGE) from None

@@ -221,12 +221,13 @@ def validate(
 ) -> dict[str, Any]:
     """Load the generator as `eventum run` would and build its event plugin (templates compile):
     every problem found, with the file and line it is at."""
-    from eventum_server.routers.preview import open_plugin, plan_for
+    from eventum_core.preview import open_event_plugin
+    from eventum_server.routers.preview import plan_for
 
     folder = _folder(app, name)
     try:
         plan = plan_for(app, name, params=params or {})
-        open_plugin(plan).close()
+        open_event_plugin(plan).close()
     except UserError as error:
         return {"ok": False, "errors": locate(str(error), folder)}
     except Exception as error:  # a plugin failing to build is the user's to fix too

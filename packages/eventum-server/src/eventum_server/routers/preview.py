@@ -7,11 +7,9 @@ in Eventum's debugger.
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -20,13 +18,23 @@ import structlog
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from eventum_core import TIMESTAMP_DTYPE, TimestampBatch, resolve
+from eventum_core import resolve
 from eventum_core.app.application import Application
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import GeneratorPlan, load_plan
 from eventum_core.context import PluginContext
 from eventum_core.discovery import Registry
-from eventum_core.pipeline.merge import merge_inputs
+from eventum_core.preview import (
+    Recorder,
+    histogram,
+    isoformat,
+    json_safe,
+    sample_timestamps,
+    timestamp_batch,
+)
+from eventum_core.preview import (
+    open_event_plugin as build_event_plugin,
+)
 from eventum_server.locations import relative
 from eventum_server.routers.common import application
 from eventum_server.security import folder_name
@@ -74,55 +82,6 @@ def plan_for(
     return load_plan(parameters, registry=Registry(), secrets=app.keyring.resolver())
 
 
-def _context(
-    plan: GeneratorPlan, kind: Any, name: str, index: int, logger: Any = None
-) -> PluginContext:
-    p = plan.parameters
-    return PluginContext(
-        generator_id=p.id,
-        kind=kind,
-        name=name,
-        index=index,
-        base_path=plan.base_path,
-        timezone=p.zone,
-        started_at=plan.started_at,
-        live_mode=False,
-        skip_past=p.skip_past,
-        logger=logger,
-    )
-
-
-class _Recorder:
-    """The plugin's logger, keeping what it reports as errors or warnings (render failures with
-    their template line) for the preview's answer, and passing everything on."""
-
-    def __init__(self, logger: Any) -> None:
-        self._logger = logger
-        self.records: list[dict[str, Any]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        forward = getattr(self._logger, name)
-        if name not in ("error", "warning", "exception"):
-            return forward
-
-        def record(event: str, *args: Any, **fields: Any) -> Any:
-            self.records.append({"level": name, "event": event, **_plain(fields)})
-            return forward(event, *args, **fields)
-
-        return record
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe: template state may hold anything; what JSON cannot say is shown as repr."""
-    return json.loads(json.dumps(value, default=repr))
-
-
-def open_plugin(plan: GeneratorPlan, logger: Any = None) -> Any:
-    """The plan's event plugin, built as a generator would build it."""
-    spec = plan.event
-    return spec.cls(spec.config, _context(plan, "event", spec.name, 0, logger))
-
-
 @router.post("/{name}/input-plugins/generate")
 def generate_timestamps(
     name: str,
@@ -133,33 +92,17 @@ def generate_timestamps(
 ) -> dict[str, Any]:
     """Up to `size` timestamps of the generator's inputs, counted in spans for a chart."""
     plan = plan_for(app, name, params=params or {}, skip_past=skip_past)
-    inputs = [s.cls(s.config, _context(plan, "input", s.name, s.index)) for s in plan.inputs]
-    try:
-        streams = [(i, plugin.generate(min(size, 10_000))) for i, plugin in enumerate(inputs)]
-        chunks = list(islice(merge_inputs(streams, min(size, 10_000)), size))
-    finally:
-        for plugin in inputs:
-            plugin.stop()
-    stamps = (
-        np.concatenate([ts for ts, _ in chunks])[:size]
-        if chunks
-        else np.array([], dtype=TIMESTAMP_DTYPE)
-    )
+    stamps, _ = sample_timestamps(plan, size)
     if not len(stamps):
         return {"total": 0, "first": None, "last": None, "span_edges": [], "span_counts": []}
-    values = stamps.astype("int64")
-    counts, edges = np.histogram(values, bins=min(SPANS, max(1, len(np.unique(values)))))
     zone = plan.parameters.zone
-
-    def iso(us: float) -> str:
-        return datetime.fromtimestamp(int(us) / 1e6, UTC).astimezone(zone).isoformat()
-
+    edges, counts = histogram(stamps, zone, SPANS)
     return {
         "total": len(stamps),
-        "first": iso(values[0]),
-        "last": iso(values[-1]),
-        "span_edges": [iso(e) for e in edges],
-        "span_counts": counts.tolist(),
+        "first": isoformat(stamps[0], zone),
+        "last": isoformat(stamps[-1], zone),
+        "span_edges": edges,
+        "span_counts": counts,
     }
 
 
@@ -167,23 +110,21 @@ class _Debugger:
     """Event plugins kept between calls, one per generator name."""
 
     def __init__(self) -> None:
-        self.plugins: dict[str, tuple[Any, GeneratorPlan, _Recorder]] = {}
+        self.plugins: dict[str, tuple[Any, GeneratorPlan, Recorder]] = {}
         self.lock = threading.Lock()
 
     def open(
         self, app: Application, name: str, params: dict[str, Any]
-    ) -> tuple[Any, Any, _Recorder]:
+    ) -> tuple[Any, Any, Recorder]:
         self.close(name)
         plan = plan_for(app, name, params=params)
-        recorder = _Recorder(structlog.get_logger("eventum").bind(generator=f"preview-{name}"))
-        plugin = open_plugin(plan, recorder)
+        recorder = Recorder(structlog.get_logger("eventum").bind(generator=f"preview-{name}"))
+        plugin = build_event_plugin(plan, recorder)
         with self.lock:
             self.plugins[name] = (plugin, plan, recorder)
         return plugin, plan, recorder
 
-    def get(
-        self, app: Application, name: str, params: dict[str, Any]
-    ) -> tuple[Any, Any, _Recorder]:
+    def get(self, app: Application, name: str, params: dict[str, Any]) -> tuple[Any, Any, Recorder]:
         with self.lock:
             found = self.plugins.get(name)
         return found or self.open(app, name, params)
@@ -217,16 +158,8 @@ def produce(name: str, app: App, body: EventRequest) -> dict[str, Any]:
     plugin, plan, recorder = _debugger.get(app, folder_name(name), body.params)
     zone = plan.parameters.zone
     moments = body.timestamps or [datetime.now(zone)] * body.size
-    stamps = np.array(
-        [np.datetime64(m.astimezone(UTC).replace(tzinfo=None), "us") for m in moments],
-        dtype=TIMESTAMP_DTYPE,
-    )
-    batch = TimestampBatch(
-        timestamps=stamps,
-        sources=np.zeros(len(stamps), dtype=np.uint16),
-        input_tags=[tuple(getattr(s.config, "tags", ())) for s in plan.inputs],
-        timezone=zone,
-    )
+    stamps = [np.datetime64(m.astimezone(UTC).replace(tzinfo=None), "us") for m in moments]
+    batch = timestamp_batch(plan, stamps)
     before = _snapshot(plugin)
     recorder.records.clear()
     produced = plugin.produce(batch)
@@ -251,7 +184,7 @@ def _snapshot(plugin: Any) -> dict[str, Any] | None:
         return None
     states = locals_() if callable(locals_) else locals_
     module_globals = getattr(sys.modules[type(plugin).__module__], "GLOBAL_STATE", None)
-    snapshot: dict[str, Any] = _plain(
+    snapshot: dict[str, Any] = json_safe(
         {
             "locals": {alias: dict(state.as_dict()) for alias, state in states.items()},
             "shared": dict(plugin.shared.as_dict()) if hasattr(plugin, "shared") else {},
