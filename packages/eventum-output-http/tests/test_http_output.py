@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -272,6 +275,56 @@ async def test_mutual_tls_with_a_client_certificate(tmp_path: Path, tls: Any, ve
     finally:
         server.stop()
     assert sink.bodies == ["mutual"]
+
+
+@contextlib.contextmanager
+def refusing_tls_server(context: ssl.SSLContext, connections: int) -> Iterator[str]:
+    """The URL of a server whose TLS handshakes fail (a client certificate is missing) and that
+    reads what the client sent before it closes, so the client always reads its alert. Werkzeug's
+    server closes with the request unread, and with TLS 1.3, where the server checks the client
+    certificate after the client has sent its request, the reset that follows usually destroys
+    the alert first: the client then sees only a dropped connection."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def refuse() -> None:
+        for _ in range(connections):
+            raw, _ = listener.accept()
+            connection = context.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
+            with contextlib.suppress(ssl.SSLError):
+                connection.do_handshake()
+            with socket.socket(fileno=connection.detach()) as plain, contextlib.suppress(OSError):
+                plain.settimeout(10)
+                plain.shutdown(socket.SHUT_WR)
+                while plain.recv(65536):
+                    pass
+
+    refuser = threading.Thread(target=refuse, daemon=True)
+    refuser.start()
+    with listener:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}/in"
+        refuser.join(10)
+
+
+@pytest.mark.parametrize(
+    ("version", "alert"),
+    [(ssl.TLSVersion.TLSv1_3, "CERTIFICATE_REQUIRED"),
+     (ssl.TLSVersion.TLSv1_2, "HANDSHAKE_FAILURE")],
+    ids=["tls1.3", "tls1.2"],
+)  # fmt: skip
+async def test_a_missing_client_certificate_is_not_retried(
+    tmp_path: Path, tls: Any, version: ssl.TLSVersion, alert: str
+) -> None:
+    """The server refuses the handshake: a config problem that a retry cannot fix."""
+    context = tls.server_context(require_client=True)
+    context.maximum_version = version
+    with refusing_tls_server(context, connections=2) as url:
+        plugin = make(tmp_path, url=url, verify=True, ca_cert=str(tls.ca))
+        await plugin.open()
+        with pytest.raises(WriteError) as caught:
+            await plugin.write(["x", "y"])
+        await plugin.close()
+    assert (caught.value.retryable, caught.value.failed) == (False, None)
+    assert alert in caught.value.reason
 
 
 def events_generator(tmp_path: Path, count: int, output: dict[str, Any]) -> dict[str, Any]:

@@ -18,13 +18,25 @@ def retryable_status(status: int) -> bool:
     return status in (408, 429) or status >= 500
 
 
+def tls_refused(error: BaseException) -> bool:
+    """A TLS handshake failed over certificates or settings: the server's certificate is not
+    trusted, or the server refused the client's (missing, unknown CA) or found no common ground.
+    Trying again will not change that."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    reason = (cause.reason or "") if isinstance(cause, ssl.SSLError) else ""
+    return any(word in reason for word in ("CERTIFICATE", "UNKNOWN_CA", "HANDSHAKE_FAILURE"))
+
+
 class HttpOutput:
     """Sends each item as a request body; every item's request must answer `success_code`.
 
     Failures are classified for core's retries: connection errors, timeouts, 408, 429 and 5xx
-    may pass; other statuses do not. When both kinds fail in one call, all failed items are
-    reported as retryable: the permanent ones fail again on the retry and are then reported as
-    permanent, so none is retried more than once in vain and none is counted as written.
+    may pass; other statuses and TLS handshakes refused over certificates do not. When both
+    kinds fail in one call, all failed items are reported as retryable: the permanent ones fail
+    again on the retry and are then reported as permanent, so none is retried more than once in
+    vain and none is counted as written.
     """
 
     Config: ClassVar[type[HttpOutputConfig]] = HttpOutputConfig
@@ -84,10 +96,9 @@ class HttpOutput:
             return
         try:
             response = await client.request(self._config.method, self._url, content=item.encode())
-        except (httpx.TimeoutException, httpx.TransportError) as error:
-            # A certificate the client rejects will not be accepted on a retry either.
-            untrusted = "CERTIFICATE_VERIFY_FAILED" in str(error)
-            failures[index] = (not untrusted, f"{type(error).__name__}: {error}")
+        except (httpx.TransportError, ssl.SSLError) as error:
+            # httpx lets through the alert a TLS 1.3 server sends after the handshake (on read).
+            failures[index] = (not tls_refused(error), f"{type(error).__name__}: {error}")
             return
         except httpx.HTTPError as error:
             failures[index] = (False, f"{type(error).__name__}: {error}")
