@@ -12,8 +12,10 @@ import sys
 from typing import Any, Literal
 
 LogFormat = Literal["plain", "json"]
+# The -v count, the format, and a level that overrides the count (None: from the count).
+LogSettings = tuple[int, LogFormat, int | None]
 
-_settings: tuple[int, LogFormat] | None = None
+_settings: LogSettings | None = None
 _threshold = logging.WARNING
 _configured = False
 
@@ -27,15 +29,17 @@ def level_for(verbosity: int) -> int:
     return logging.WARNING
 
 
-def settings() -> tuple[int, LogFormat] | None:
+def settings() -> LogSettings | None:
     """What `configure` was last called with, so worker processes log the same way."""
     return _settings
 
 
-def configure(verbosity: int = 0, fmt: LogFormat = "plain") -> None:
-    """Set the level and format; structlog itself is set up on the first message that passes."""
+def configure(verbosity: int = 0, fmt: LogFormat = "plain", level: int | None = None) -> None:
+    """Set the level (from the -v count, or `level` when a command takes a level name) and the
+    format; structlog itself is set up on the first message that passes."""
     global _settings, _threshold, _configured
-    _settings, _threshold, _configured = (verbosity, fmt), level_for(verbosity), False
+    threshold = level_for(verbosity) if level is None else level
+    _settings, _threshold, _configured = (verbosity, fmt, level), threshold, False
 
 
 def adopt(level: int) -> None:
@@ -51,7 +55,7 @@ def _setup_structlog() -> None:
         return  # never configured (a library user, a test): structlog's own defaults
     import structlog
 
-    verbosity, fmt = _settings
+    verbosity, fmt, _ = _settings
     processors: list[Any] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -40,9 +40,9 @@ def _serve(
     cls: type[Any],
     config: Any,
     fields: dict[str, Any],
-    log_settings: tuple[int, eventum_logging.LogFormat] | None,
+    log_settings: eventum_logging.LogSettings | None,
 ) -> None:
-    eventum_logging.configure(*(log_settings or (0, "plain")))
+    eventum_logging.configure(*(log_settings or (0, "plain", None)))
     plugin = cls(config, PluginContext(**fields))
     try:
         while (batch := conn.recv()) is not None:
