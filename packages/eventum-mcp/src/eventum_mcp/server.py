@@ -1,0 +1,322 @@
+"""The MCP server: Eventum 2.6's authoring tools, resources and prompt on the official SDK's
+FastMCP, bound to one generators folder.
+
+Every tool goes through `_guarded`: blocking work runs in a worker thread, and whatever fails
+comes back as a tool error whose message has no absolute path in it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import warnings
+from collections.abc import Callable
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from mcp.server.fastmcp import FastMCP
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from eventum_core.discovery import Registry
+from eventum_core.keyring_secrets import Keyring
+from eventum_core.logging import get_logger
+from eventum_mcp import catalog
+from eventum_mcp.__about__ import __version__
+from eventum_mcp.authoring import MAX_RUN_SECONDS, Authoring
+from eventum_mcp.errors import ToolFailure
+from eventum_mcp.redaction import Redactor
+from eventum_mcp.workspace import Workspace
+
+PluginKind = Literal["input", "event", "output"]
+Params = Annotated[
+    dict[str, Any] | None, Field(description="Values for `${params.name}` in the config.")
+]
+SkipPast = Annotated[
+    bool,
+    Field(
+        description="Accepted as in Eventum; previews and runs are in sample mode, where no "
+        "timestamp is skipped (a range in the past previews as written)."
+    ),
+]
+
+INSTRUCTIONS = (
+    "Eventum generates synthetic events: a generator.yml ties inputs (when events happen), one "
+    "event plugin (what happens, usually Jinja templates) and outputs (where events go). Use "
+    "these tools to find the installed plugins and their config schemas, write a generator's "
+    "files, validate it, preview its timestamps and events, and run it for a bounded time. "
+    "The `create_generator` prompt walks through authoring one."
+)
+
+EXAMPLES = {
+    "web-access-log": (
+        "JSON access-log events from a CSV sample: a timer input, the template event plugin in "
+        "chance mode with two templates, and a stdout output."
+    ),
+}
+
+CREATE_GENERATOR = """\
+Author a new Eventum generator, one step at a time.
+
+1. Ground yourself: read `eventum://schema/generator` (the generator.yml envelope) and
+   `eventum://examples/generators` (a complete worked generator), and call `list_plugins`.
+   `eventum://workspace/configs` lists the generators already saved.
+2. Pick the pipeline and call `get_plugin_schema` for each plugin you use:
+   - input (timing): `timer` or `cron` for a steady rate, `time_patterns` for realistic peaks,
+     `linspace` or `timestamps` for a fixed range, `static` for a batch at start, `http` for
+     timestamps on request;
+   - event (content): `template` renders Jinja templates (with samples, params, state and
+     Faker/Mimesis); `replay` re-emits lines of an existing log; `script` runs a Python file
+     that must already exist (.py files cannot be written over MCP);
+   - output (delivery): `stdout` or `file` locally; `http`, `tcp`, `udp`, `kafka`,
+     `clickhouse`, `opensearch` to a system. Choose a formatter with `list_formatters` and
+     `get_formatter_schema`. For `${secrets.name}` see `list_secret_names` (names only); use
+     `${params.name}` for values the caller passes as `params`.
+3. Look at data files with `describe_sample` before writing templates that use them.
+4. Write the files with `write_generator_file` (paths relative to the generator folder):
+   `generator.yml`, then `templates/*.jinja` and `samples/*.csv|json` as needed.
+5. `validate_generator` and fix what it names (file, line and field) until it passes.
+6. `preview_timestamps` for the timing, then `preview_events` for rendered events; read the
+   `errors` too. Show the user the preview and iterate; `run_generator` delivers to the
+   configured outputs for a bounded time.
+"""
+
+log = get_logger(component="mcp")
+
+
+def build_server(
+    workspace: Workspace,
+    *,
+    keyring: Keyring | None = None,
+    registry: Registry | None = None,
+    log_level: str = "WARNING",
+) -> FastMCP:
+    """A server for `workspace`; secrets (names, and values to substitute) come from `keyring`."""
+    registry = registry or Registry()
+    authoring = Authoring(workspace, registry, keyring)
+    with warnings.catch_warnings():
+        # The SDK's settings model trips a pydantic-settings warning that means nothing to a user.
+        warnings.filterwarnings("ignore", message="Field 'lifespan' has an incomplete definition")
+        mcp = FastMCP("eventum", instructions=INSTRUCTIONS, log_level=log_level)  # type: ignore[arg-type]
+    mcp._mcp_server.version = __version__  # serverInfo names this package, not the SDK
+    tool = _ToolMaker(mcp, Redactor(workspace.generators_dir))
+    _discovery_tools(tool, workspace, registry, keyring)
+    _file_tools(tool, workspace)
+    _trying_tools(tool, authoring)
+    _resources_and_prompts(mcp, workspace, registry)
+    return mcp
+
+
+class _ToolMaker:
+    """`@tool(...)`: registers a function as a guarded tool with behaviour hints."""
+
+    def __init__(self, mcp: FastMCP, redactor: Redactor) -> None:
+        self._mcp, self._redactor = mcp, redactor
+
+    def __call__(
+        self, *, read_only: bool = True, destructive: bool = False
+    ) -> Callable[[Callable[..., Any]], Any]:
+        hints = ToolAnnotations(readOnlyHint=read_only, destructiveHint=destructive)
+
+        def register(fn: Callable[..., Any]) -> Any:
+            return self._mcp.tool(annotations=hints)(_guarded(fn, self._redactor))
+
+        return register
+
+
+def _discovery_tools(
+    tool: _ToolMaker, workspace: Workspace, registry: Registry, keyring: Keyring | None
+) -> None:
+    @tool()
+    def list_plugins(kind: PluginKind | None = None) -> dict[str, list[str]]:
+        """Installed input, event and output plugin names by kind (one kind if given)."""
+        return catalog.plugin_names(registry, kind)
+
+    @tool()
+    def get_plugin_schema(kind: PluginKind, name: str) -> dict[str, Any]:
+        """JSON schema of a plugin's options: what goes under its name in generator.yml."""
+        return catalog.config_schema(registry, kind, name)
+
+    @tool()
+    def list_formatters() -> list[dict[str, Any]]:
+        """Installed output formatters (`formatter: {format: NAME}` in an output's options)."""
+        return catalog.formatters(registry)
+
+    @tool()
+    def get_formatter_schema(format: str) -> dict[str, Any]:
+        """JSON schema of a formatter's options (the keys beside `format`)."""
+        return catalog.config_schema(registry, "formatter", format)
+
+    @tool()
+    def describe_sample(name: str, relative_path: str) -> dict[str, Any]:
+        """Columns, row count and first rows of a CSV (header row first) or JSON sample file in
+        a generator's folder, so templates can use `samples.NAME.pick().COLUMN`."""
+        return catalog.describe_sample(workspace.file(name, relative_path), relative_path)
+
+    @tool()
+    def list_secret_names() -> list[str]:
+        """Names of the keyring's secrets, usable as `${secrets.NAME}` (never their values;
+        values are set by a person with `eventum-keyring set NAME`)."""
+        return keyring.names() if keyring is not None else []
+
+
+def _file_tools(tool: _ToolMaker, workspace: Workspace) -> None:
+    @tool()
+    def list_generators() -> list[str]:
+        """Saved generators: folders of the generators folder that hold a config file."""
+        return workspace.generators()
+
+    @tool()
+    def list_generator_files(name: str) -> list[str]:
+        """A generator's .yml, .yaml, .jinja, .csv and .json files, relative to its folder."""
+        return workspace.files(name)
+
+    @tool()
+    def read_generator_file(name: str, relative_path: str) -> str:
+        """The text of a file in a generator's folder (e.g. `templates/event.jinja`)."""
+        return workspace.read(name, relative_path)
+
+    @tool(read_only=False)
+    def write_generator_file(name: str, relative_path: str, content: str) -> dict[str, str]:
+        """Create or replace a file in a generator's folder (the folder is created for a new
+        generator). The config file is `generator.yml` unless the server was started with
+        another --config-filename. Only .yml, .yaml, .jinja, .csv and .json files."""
+        workspace.write(name, relative_path, content)
+        return {"written": relative_path}
+
+    @tool(read_only=False, destructive=True)
+    def delete_generator_file(name: str, relative_path: str) -> dict[str, str]:
+        """Delete one file of a generator."""
+        workspace.delete_file(name, relative_path)
+        return {"deleted": relative_path}
+
+    @tool(read_only=False, destructive=True)
+    def delete_generator(name: str) -> dict[str, str]:
+        """Delete a generator's whole folder."""
+        workspace.delete_generator(name)
+        return {"deleted": name}
+
+
+def _trying_tools(tool: _ToolMaker, authoring: Authoring) -> None:
+    @tool()
+    def validate_generator(name: str, params: Params = None) -> dict[str, Any]:
+        """Load a saved generator as a run would and build its plugins (templates compile,
+        files are read). A problem comes back as an error naming file, line and field."""
+        return authoring.validate(name, params)
+
+    @tool()
+    def preview_timestamps(
+        name: str,
+        size: Annotated[int, Field(ge=1, le=1_000_000)] = 100,
+        skip_past: SkipPast = True,
+        params: Params = None,
+    ) -> dict[str, Any]:
+        """Up to `size` timestamps the generator's inputs would make, as a histogram
+        (`span_edges`, `span_counts`) with every timestamp when there are at most 100, else
+        the first and last 50."""
+        return authoring.preview_timestamps(name, size, skip_past=skip_past, params=params)
+
+    @tool()
+    def preview_events(
+        name: str,
+        count: Annotated[int, Field(ge=1, le=1000)] = 10,
+        params: Params = None,
+        skip_past: SkipPast = True,
+    ) -> dict[str, Any]:
+        """Events for the generator's first `count` timestamps, with `errors` (a template's
+        file and line when rendering failed), `failed`, `dropped` and `exhausted`. Nothing is
+        written to the outputs."""
+        return authoring.preview_events(name, count, skip_past=skip_past, params=params)
+
+    @tool(read_only=False)
+    async def run_generator(
+        name: str,
+        timeout_seconds: Annotated[float, Field(gt=0, le=MAX_RUN_SECONDS)] = 30.0,
+        max_events: int | None = None,
+        skip_past: SkipPast = True,
+        params: Params = None,
+    ) -> dict[str, Any]:
+        """Run a saved generator in sample mode (as fast as it can) to its configured outputs,
+        so it writes real events: stopped after `timeout_seconds` (300 at most) or
+        `max_events`, or when a finite schedule ends. Answers `reason` (completed, timeout,
+        max_events or error), `events_written` and `events_failed`. An output writing to
+        stdout writes to this server's stderr: stdout carries the MCP protocol."""
+        return await authoring.run(
+            name,
+            timeout_seconds=timeout_seconds,
+            max_events=max_events,
+            skip_past=skip_past,
+            params=params,
+        )
+
+
+def _resources_and_prompts(mcp: FastMCP, workspace: Workspace, registry: Registry) -> None:
+    @mcp.resource(
+        "eventum://schema/generator",
+        name="generator_schema",
+        description="JSON schema of the generator.yml envelope, with the installed plugin names.",
+        mime_type="application/json",
+    )
+    def generator_schema() -> str:
+        return json.dumps(catalog.generator_schema(registry), indent=2)
+
+    @mcp.resource(
+        "eventum://examples/generators",
+        name="example_generators",
+        description="Complete example generators: every file of each, to learn the structure.",
+        mime_type="application/json",
+    )
+    def example_generators() -> str:
+        root = files("eventum_mcp") / "examples"
+        examples = [
+            {"name": name, "description": text, "files": dict(_texts(root / name))}
+            for name, text in EXAMPLES.items()
+        ]
+        return json.dumps({"examples": examples}, indent=2)
+
+    @mcp.resource(
+        "eventum://workspace/configs",
+        name="workspace_configs",
+        description="The generators saved in this server's generators folder, with their files.",
+        mime_type="application/json",
+    )
+    def workspace_configs() -> str:
+        saved = [{"name": n, "files": workspace.files(n)} for n in workspace.generators()]
+        return json.dumps({"generators": saved}, indent=2)
+
+    @mcp.prompt(name="create_generator", description="Author a new generator end to end.")
+    def create_generator() -> str:
+        return CREATE_GENERATOR
+
+
+def _guarded(fn: Callable[..., Any], redactor: Redactor) -> Callable[..., Any]:
+    """`fn` as an async tool: run in a thread unless it is async, errors as clean tool errors."""
+
+    @functools.wraps(fn)
+    async def call(**arguments: Any) -> Any:
+        try:
+            if inspect.iscoroutinefunction(fn):
+                return await fn(**arguments)
+            return await anyio.to_thread.run_sync(functools.partial(fn, **arguments))
+        except ToolFailure as failure:
+            raise ToolFailure(redactor.message(str(failure))) from None
+        except Exception as error:
+            log.exception("tool failed", tool=fn.__name__)
+            message = f"internal error: {type(error).__name__}: {error}"
+            raise ToolFailure(redactor.message(message)) from None
+
+    return call
+
+
+def _texts(folder: Traversable, prefix: str = "") -> list[tuple[str, str]]:
+    """Every file under `folder` (package data) as (relative path, text)."""
+    found: list[tuple[str, str]] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            found.extend(_texts(entry, f"{prefix}{entry.name}/"))
+        else:
+            found.append((f"{prefix}{entry.name}", entry.read_text(encoding="utf-8")))
+    return found

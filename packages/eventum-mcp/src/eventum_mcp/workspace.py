@@ -1,0 +1,137 @@
+"""The generators folder the server may touch, and nothing outside it.
+
+A generator is a folder directly under `--generators-dir` holding the config file. Every name and
+relative path an assistant sends is checked here: no absolute paths, no `..`, and no symlink that
+resolves outside the generator folder. Only text files of the kinds a generator is made of can be
+read or written (as in Eventum: a `.py` file would be code the `script` plugin runs).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from eventum_mcp.errors import ToolFailure
+
+EDITABLE_SUFFIXES = frozenset({".yml", ".yaml", ".jinja", ".csv", ".json"})
+MAX_READ_BYTES = 4 * 1024 * 1024
+READ_ONLY = "the server is read-only (--read-only): writes are disabled"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    generators_dir: Path
+    config_filename: str = "generator.yml"
+    read_only: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "generators_dir", self.generators_dir.resolve())
+
+    def refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise ToolFailure(READ_ONLY)
+
+    def generators(self) -> list[str]:
+        """Folders directly under the generators folder that hold a config file."""
+        root = self.generators_dir
+        if not root.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in root.iterdir()
+            if p.is_dir() and not p.is_symlink() and (p / self.config_filename).is_file()
+        )
+
+    def generator_dir(self, name: str, *, exists: bool = True) -> Path:
+        """The folder of generator `name`, which must be one plain folder name."""
+        if (
+            not name
+            or name in (".", "..")
+            or "/" in name
+            or "\\" in name
+            or name != name.strip()
+            or "\0" in name
+        ):
+            raise ToolFailure(f"invalid generator name {name!r}: expected a folder name")
+        folder = self.generators_dir / name
+        if folder.is_symlink() or not _within(folder.resolve(), self.generators_dir):
+            raise ToolFailure(f"generator {name!r} is outside the generators folder")
+        if exists and not folder.is_dir():
+            raise ToolFailure(f"generator {name!r} not found")
+        return folder
+
+    def config_file(self, name: str) -> Path:
+        path = self.generator_dir(name) / self.config_filename
+        if not path.is_file():
+            raise ToolFailure(f"generator {name!r} has no {self.config_filename}")
+        return path
+
+    def file(self, name: str, relative_path: str, *, exists: bool = True) -> Path:
+        """A file of generator `name`; the path must stay inside its folder once resolved."""
+        folder = self.generator_dir(name, exists=exists)
+        relative = PurePosixPath(relative_path.replace("\\", "/"))
+        if not relative_path or relative.is_absolute() or relative_path.startswith("~"):
+            raise ToolFailure(f"{relative_path!r}: expected a path relative to the generator")
+        if ".." in relative.parts or "\0" in relative_path:
+            raise ToolFailure(f"{relative_path!r}: '..' is not allowed in a path")
+        target = folder.joinpath(*relative.parts)
+        if not _within(target.resolve(), folder.resolve()):
+            raise ToolFailure(f"{relative_path!r} resolves outside the generator folder")
+        if target.suffix not in EDITABLE_SUFFIXES:
+            allowed = ", ".join(sorted(EDITABLE_SUFFIXES))
+            raise ToolFailure(f"{relative_path!r}: only {allowed} files can be used here")
+        if exists and not target.is_file():
+            raise ToolFailure(f"file {relative_path!r} not found in generator {name!r}")
+        return target
+
+    def files(self, name: str) -> list[str]:
+        """The generator's editable files, relative, without following symlinks."""
+        folder = self.generator_dir(name)
+        found = []
+        for path in _walk(folder):
+            if path.suffix in EDITABLE_SUFFIXES:
+                found.append(path.relative_to(folder).as_posix())
+        return sorted(found)
+
+    def read(self, name: str, relative_path: str) -> str:
+        path = self.file(name, relative_path)
+        size = path.stat().st_size
+        if size > MAX_READ_BYTES:
+            raise ToolFailure(
+                f"{relative_path!r} is {size} bytes, more than {MAX_READ_BYTES} can be read here"
+            )
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ToolFailure(f"{relative_path!r} is not UTF-8 text") from None
+
+    def write(self, name: str, relative_path: str, content: str) -> None:
+        self.refuse_if_read_only()
+        path = self.file(name, relative_path, exists=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+
+    def delete_file(self, name: str, relative_path: str) -> None:
+        self.refuse_if_read_only()
+        self.file(name, relative_path).unlink()
+
+    def delete_generator(self, name: str) -> None:
+        self.refuse_if_read_only()
+        shutil.rmtree(self.generator_dir(name))
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _walk(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink():
+            continue  # never followed: it may lead outside the folder
+        if entry.is_dir():
+            found.extend(_walk(entry))
+        elif entry.is_file():
+            found.append(entry)
+    return found
