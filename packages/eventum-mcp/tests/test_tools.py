@@ -191,6 +191,11 @@ def test_run_generator_writes_to_the_outputs_bounded(serve, add_generator) -> No
         assert "2024-01-01T00:00:09+00:00 web-01 GET /index.html 200" in logged
         assert logged.count("tick ") == 7
 
+        timed = await client.call("run_generator", name="endless", timeout_seconds=0.5)
+        assert timed["reason"] == "timeout"
+        assert timed["events_written"] > 7
+        assert 0.5 <= timed["seconds"] < 10
+
     serve(scenario)
 
 

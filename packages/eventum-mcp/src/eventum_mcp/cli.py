@@ -73,7 +73,8 @@ def mcp(
     from eventum_mcp.stdio import serve
     from eventum_mcp.workspace import Workspace
 
-    eventum_logging.configure(level=logging.getLevelName(log_level.value))
+    tracebacks = 1 if log_level is LogLevel.DEBUG else 0  # as -v does for `eventum generate`
+    eventum_logging.configure(tracebacks, level=logging.getLevelName(log_level.value))
     workspace = Workspace(generators_dir, config_filename, read_only)
     keyring = Keyring(keyring_cryptfile) if keyring_cryptfile is not None else None
     server = build_server(workspace, keyring=keyring, log_level=log_level.value)
