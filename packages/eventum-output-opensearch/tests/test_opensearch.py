@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from eventum_core import PluginContext, WriteError
 from eventum_core.testing import OutputPluginContract, run_generator
+from eventum_core.testing.proxy import ForwardProxy
 from eventum_output_opensearch import OpenSearchOutput, OpenSearchOutputConfig
 from eventum_output_opensearch.plugin import Failures, read_bulk
 
@@ -200,6 +201,20 @@ async def test_nginx_basic_auth_and_tls_with_a_ca_file(
     await unverified.write(['{"n": 5}'])
     await unverified.close()
     assert count(osmem_clone.url, "secure") == 3
+
+
+async def test_requests_go_through_the_proxy(tmp_path: Path, osmem_clone: Any) -> None:
+    """Plain http is forwarded: the proxy gets each bulk request in absolute form."""
+    port = int(osmem_clone.url.rsplit(":", 1)[1])
+    with ForwardProxy(tmp_path / "proxy") as proxy:
+        plugin = make(tmp_path, hosts=[osmem_clone.url], index="proxied", proxy_url=proxy.url)
+        await plugin.open()
+        await plugin.write([json.dumps({"n": 1}), json.dumps({"n": 2})])
+        await plugin.close()
+        forwarded = proxy.requests(port=port)
+    assert count(osmem_clone.url, "proxied") == 2
+    assert forwarded
+    assert all(line.startswith(f"POST {osmem_clone.url}/_bulk?") for line in forwarded)
 
 
 SCRIPT = """

@@ -71,6 +71,22 @@ def read_bulk(response: dict[str, Any], indices: Sequence[int], failures: Failur
     return written
 
 
+class _ProxiedPool:
+    """The pool of a connection that goes through a proxy: each request goes to the proxy in
+    absolute form (http) or in a CONNECT tunnel (https). A pool of the proxy manager sends the
+    origin form (`POST /_bulk`) that a forward proxy refuses, so the manager sends every request.
+    """
+
+    def __init__(self, manager: urllib3.ProxyManager, origin: str) -> None:
+        self._manager, self._origin = manager, origin
+
+    def urlopen(self, method: str, url: str, body: Any = None, **kw: Any) -> Any:
+        return self._manager.urlopen(method, self._origin + url, body=body, redirect=False, **kw)
+
+    def close(self) -> None:
+        self._manager.clear()
+
+
 class _Connection(Urllib3HttpConnection):
     """opensearch-py's urllib3 connection, through `proxy_url` when one is set."""
 
@@ -82,7 +98,7 @@ class _Connection(Urllib3HttpConnection):
             pool = self._urllib3_pool_factory()
             tls = {k: getattr(pool, k) for k in _TLS_KEYS if getattr(pool, k, None) is not None}
             manager = urllib3.ProxyManager(self.proxy_url, timeout=self.timeout, **tls)
-            self._urllib3_pool_factory = lambda: manager.connection_from_url(self.host)
+            self._urllib3_pool_factory = lambda: _ProxiedPool(manager, self.host)
             self._create_urllib3_pool()
 
 
