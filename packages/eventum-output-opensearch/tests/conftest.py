@@ -37,10 +37,25 @@ def unused_port() -> int:
 
 
 class Nginx:
-    """nginx in front of an upstream: basic auth and TLS, on its own port; can stop and restart."""
+    """nginx in front of an upstream: basic auth and TLS, on its own port; can stop and restart.
+    With `require_client_cert` it also asks for a client certificate signed by the test CA."""
 
-    def __init__(self, folder: Path, upstream: str, tls: Pki, user: str, password: str) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        upstream: str,
+        tls: Pki,
+        user: str,
+        password: str,
+        *,
+        require_client_cert: bool = False,
+    ) -> None:
         self.folder, self.port = folder, free_port()
+        mutual = (
+            f"ssl_client_certificate {tls.ca};\n    ssl_verify_client on;"
+            if require_client_cert
+            else ""
+        )
         (folder / "htpasswd").write_text(f"{user}:{{PLAIN}}{password}\n")
         # One process, no master: killing it takes the whole server down at once.
         (folder / "nginx.conf").write_text(f"""
@@ -62,6 +77,7 @@ http {{
     listen 127.0.0.1:{self.port} ssl;
     ssl_certificate {tls.cert};
     ssl_certificate_key {tls.key};
+    {mutual}
     auth_basic "opensearch";
     auth_basic_user_file {folder}/htpasswd;
     location / {{
@@ -111,9 +127,10 @@ def nginx(tmp_path_factory: pytest.TempPathFactory, tls: Pki, osmem_clone: objec
     """Make nginx in front of this test's osmem clone (user `eventum`, password `s3cret`)."""
     started: list[Nginx] = []
 
-    def make(upstream: str | None = None) -> Nginx:
+    def make(upstream: str | None = None, *, require_client_cert: bool = False) -> Nginx:
         url = upstream or osmem_clone.url  # type: ignore[attr-defined]
-        proxy = Nginx(tmp_path_factory.mktemp("nginx"), url, tls, "eventum", "s3cret").start()
+        proxy = Nginx(tmp_path_factory.mktemp("nginx"), url, tls, "eventum", "s3cret",
+                      require_client_cert=require_client_cert).start()  # fmt: skip
         started.append(proxy)
         return proxy
 

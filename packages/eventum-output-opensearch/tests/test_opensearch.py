@@ -203,6 +203,33 @@ async def test_nginx_basic_auth_and_tls_with_a_ca_file(
     assert count(osmem_clone.url, "secure") == 3
 
 
+async def test_mutual_tls_needs_the_client_certificate(
+    tmp_path: Path, osmem_clone: Any, nginx: Callable[..., Any], tls: Any
+) -> None:
+    """nginx that asks for a client certificate takes documents from a client that has one; one
+    without it is answered 400, which fails every document for good (a config problem that no
+    retry fixes) instead of counting them as written."""
+    front = nginx(require_client_cert=True)
+    certified = make(tmp_path, hosts=[front.url], index="mtls", ca_cert=str(tls.ca),
+                     client_cert=str(tls.client_cert),
+                     client_cert_key=str(tls.client_key))  # fmt: skip
+    await certified.open()
+    await certified.write([json.dumps({"n": 1}), json.dumps({"n": 2})])
+    await certified.close()
+    assert count(osmem_clone.url, "mtls") == 2
+
+    anonymous = make(tmp_path, hosts=[front.url], index="mtls", ca_cert=str(tls.ca))
+    await anonymous.open()
+    with pytest.raises(WriteError) as caught:
+        await anonymous.write(['{"n": 3}', '{"n": 4}'])
+    await anonymous.close()
+    assert caught.value.failed == [0, 1]
+    assert not any(retryable for retryable, _ in (caught.value.items or {}).values())
+    assert "400" in caught.value.reason
+    assert "No required SSL certificate was sent" in caught.value.reason
+    assert count(osmem_clone.url, "mtls") == 2
+
+
 async def test_requests_go_through_the_proxy(tmp_path: Path, osmem_clone: Any) -> None:
     """Plain http is forwarded: the proxy gets each bulk request in absolute form."""
     port = int(osmem_clone.url.rsplit(":", 1)[1])
@@ -215,6 +242,22 @@ async def test_requests_go_through_the_proxy(tmp_path: Path, osmem_clone: Any) -
     assert count(osmem_clone.url, "proxied") == 2
     assert forwarded
     assert all(line.startswith(f"POST {osmem_clone.url}/_bulk?") for line in forwarded)
+
+
+async def test_https_goes_through_the_proxy_in_a_connect_tunnel(
+    tmp_path: Path, osmem_clone: Any, nginx: Callable[..., Any], tls: Any
+) -> None:
+    """https to nginx goes through a CONNECT tunnel; TLS and basic auth work end to end in it."""
+    front = nginx()
+    with ForwardProxy(tmp_path / "proxy") as proxy:
+        plugin = make(tmp_path, hosts=[front.url], index="tunnelled", ca_cert=str(tls.ca),
+                      proxy_url=proxy.url)  # fmt: skip
+        await plugin.open()
+        await plugin.write([json.dumps({"n": 1}), json.dumps({"n": 2})])
+        await plugin.close()
+        tunnelled = proxy.requests(port=front.port)
+    assert count(osmem_clone.url, "tunnelled") == 2
+    assert tunnelled and set(tunnelled) == {f"CONNECT 127.0.0.1:{front.port}"}
 
 
 SCRIPT = """
