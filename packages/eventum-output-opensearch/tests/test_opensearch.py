@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -258,6 +259,24 @@ async def test_https_goes_through_the_proxy_in_a_connect_tunnel(
         tunnelled = proxy.requests(port=front.port)
     assert count(osmem_clone.url, "tunnelled") == 2
     assert tunnelled and set(tunnelled) == {f"CONNECT 127.0.0.1:{front.port}"}
+
+
+async def test_concurrent_writes_through_the_proxy_share_its_pool(
+    tmp_path: Path, osmem_clone: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Concurrent bulk requests through the proxy keep their connections: the proxied pool is
+    as large as the direct one, so urllib3 never discards a connection as "pool is full"."""
+    items = [json.dumps({"n": i}) for i in range(1600)]
+    with ForwardProxy(tmp_path / "proxy") as proxy:
+        plugin = make(tmp_path, hosts=[osmem_clone.url], index="busy", proxy_url=proxy.url)
+        await plugin.open()
+        with caplog.at_level(logging.WARNING, logger="urllib3"):
+            async with anyio.create_task_group() as group:
+                for start in range(0, len(items), 100):
+                    group.start_soon(plugin.write, items[start : start + 100])
+        await plugin.close()
+    assert not [r.getMessage() for r in caplog.records if "pool is full" in r.getMessage()]
+    assert sorted(d["n"] for d in docs(osmem_clone.url, "busy")) == list(range(1600))
 
 
 SCRIPT = """

@@ -21,6 +21,8 @@ from eventum_output_opensearch.config import OpenSearchOutputConfig
 
 _FILTER = "errors,items.*.status,items.*.error.type,items.*.error.reason"
 _TLS_KEYS = ("cert_reqs", "ca_certs", "cert_file", "key_file")
+# Connections kept open per host: enough for the output's concurrent writes.
+POOL_SIZE = 32
 # Documents whose write was not confirmed keep their id for the retry; at most this many.
 REMEMBERED_IDS = 1_000_000
 
@@ -92,12 +94,16 @@ class _Connection(Urllib3HttpConnection):
 
     proxy_url: ClassVar[str | None] = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, pool_maxsize: int = POOL_SIZE, **kwargs: Any) -> None:
+        super().__init__(*args, pool_maxsize=pool_maxsize, **kwargs)
         if self.proxy_url:
             pool = self._urllib3_pool_factory()
             tls = {k: getattr(pool, k) for k in _TLS_KEYS if getattr(pool, k, None) is not None}
-            manager = urllib3.ProxyManager(self.proxy_url, timeout=self.timeout, **tls)
+            # The proxy's pools keep as many connections as the direct one: urllib3's default
+            # of 1 discards the connections of concurrent writes ("pool is full").
+            manager = urllib3.ProxyManager(
+                self.proxy_url, timeout=self.timeout, maxsize=pool_maxsize, **tls
+            )
             self._urllib3_pool_factory = lambda: _ProxiedPool(manager, self.host)
             self._create_urllib3_pool()
 
@@ -161,7 +167,7 @@ class OpenSearchOutput:
             max_retries=len(config.hosts) - 1,  # only to try the other hosts
             retry_on_timeout=False,
             retry_on_status=(),
-            pool_maxsize=32,
+            pool_maxsize=POOL_SIZE,
             **tls,
         )
 
