@@ -12,13 +12,14 @@ from typing import Any, ClassVar
 import anyio
 import pytest
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import TransportError
 from pydantic import BaseModel, ValidationError
 
 from eventum_core import PluginContext, WriteError
 from eventum_core.testing import OutputPluginContract, run_generator
 from eventum_core.testing.proxy import ForwardProxy
 from eventum_output_opensearch import OpenSearchOutput, OpenSearchOutputConfig
-from eventum_output_opensearch.plugin import Failures, read_bulk
+from eventum_output_opensearch.plugin import REASON_LENGTH, Failures, describe, read_bulk
 
 NOW = datetime(2025, 1, 2, tzinfo=UTC)
 pytestmark = pytest.mark.anyio
@@ -129,6 +130,13 @@ def test_bulk_items_are_read_one_by_one() -> None:
     }
 
 
+def test_an_error_page_without_a_title_is_reported_by_its_text() -> None:
+    page = "<html><body><h1>Bad Gateway</h1>\n" + "<p>upstream gone</p>" * 100 + "</body></html>"
+    reason = describe(TransportError(502, page, None))
+    assert reason.startswith("502 Bad Gateway upstream gone upstream gone")
+    assert "<" not in reason and len(reason) == REASON_LENGTH and reason.endswith("…")
+
+
 async def test_strict_mapping_rejects_only_the_bad_documents(
     tmp_path: Path, osmem_clone: Any
 ) -> None:
@@ -209,7 +217,8 @@ async def test_mutual_tls_needs_the_client_certificate(
 ) -> None:
     """nginx that asks for a client certificate takes documents from a client that has one; one
     without it is answered 400, which fails every document for good (a config problem that no
-    retry fixes) instead of counting them as written."""
+    retry fixes) instead of counting them as written, with the title of nginx's error page as
+    the reason instead of the whole page."""
     front = nginx(require_client_cert=True)
     certified = make(tmp_path, hosts=[front.url], index="mtls", ca_cert=str(tls.ca),
                      client_cert=str(tls.client_cert),
@@ -226,8 +235,10 @@ async def test_mutual_tls_needs_the_client_certificate(
     await anonymous.close()
     assert caught.value.failed == [0, 1]
     assert not any(retryable for retryable, _ in (caught.value.items or {}).values())
-    assert "400" in caught.value.reason
-    assert "No required SSL certificate was sent" in caught.value.reason
+    # nginx's HTML error page is reported by its title, on one short line.
+    assert caught.value.reason == (
+        "2 of 2 documents failed; first: RequestError: 400 No required SSL certificate was sent"
+    )
     assert count(osmem_clone.url, "mtls") == 2
 
 

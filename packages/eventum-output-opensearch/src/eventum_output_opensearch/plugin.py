@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -21,6 +22,10 @@ from eventum_output_opensearch.config import OpenSearchOutputConfig
 
 _FILTER = "errors,items.*.status,items.*.error.type,items.*.error.reason"
 _TLS_KEYS = ("cert_reqs", "ca_certs", "cert_file", "key_file")
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+# A failure's reason is one line of at most this many characters.
+REASON_LENGTH = 300
 # Connections kept open per host: enough for the output's concurrent writes.
 POOL_SIZE = 32
 # Documents whose write was not confirmed keep their id for the retry; at most this many.
@@ -236,7 +241,7 @@ def _one_line(doc: str) -> str:
 
 def classify(error: Exception) -> tuple[bool, str]:
     """(retryable, reason) for an error of a whole bulk request."""
-    reason = f"{type(error).__name__}: {' '.join(str(error).split())[:500]}"
+    reason = f"{type(error).__name__}: {describe(error)}"
     if isinstance(error, SSLError):
         return "CERTIFICATE_VERIFY_FAILED" not in str(error), reason
     if isinstance(error, TransportConnectionError):  # refused, reset, timeouts
@@ -244,3 +249,18 @@ def classify(error: Exception) -> tuple[bool, str]:
     if isinstance(error, TransportError) and isinstance(error.status_code, int):
         return retryable_status(error.status_code), reason
     return False, reason
+
+
+def describe(error: Exception) -> str:
+    """One short line: an HTML error page (a proxy's, nginx's) gives its title or its text, not
+    the whole page."""
+    text = str(error)
+    page = getattr(error, "error", None)
+    if isinstance(error, TransportError) and isinstance(page, str) and "<html" in page.lower():
+        title = _TITLE.search(page)
+        text = title.group(1) if title else _TAG.sub(" ", page)
+        status = str(error.status_code)
+        if not text.strip().startswith(status):
+            text = f"{status} {text}"
+    text = " ".join(text.split())
+    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
