@@ -59,6 +59,7 @@ class EchoEvent:
 
     def __init__(self, config: EchoConfig, context: PluginContext) -> None:
         self.config = config
+        self.key = context.generator_id
         self.seen = 0
 
     def produce(self, batch: TimestampBatch) -> Produced:
@@ -73,6 +74,7 @@ class EchoEvent:
                 failed += 1
                 continue
             events.extend([f"{ts.isoformat()} {','.join(tags)}"] * c.per_timestamp)
+        PRODUCED[self.key] = PRODUCED.get(self.key, 0) + len(events)
         return Produced(events, failed)
 
     def close(self) -> None:
@@ -89,6 +91,8 @@ class MemoryConfig(OutputConfig):
 
 
 WRITTEN: dict[str, list[str]] = {}
+PRODUCED: dict[str, int] = {}  # events made so far, per generator id
+AHEAD: dict[str, int] = {}  # the most events made but not yet written, seen by a write
 
 
 class MemoryOutput:
@@ -103,9 +107,12 @@ class MemoryOutput:
 
     async def open(self) -> None:
         WRITTEN[self.key] = []
+        PRODUCED[self.key] = AHEAD[self.key] = 0
 
     async def write(self, items: Sequence[str]) -> None:
         self.writes += 1
+        ahead = PRODUCED[self.key] - len(WRITTEN[self.key])
+        AHEAD[self.key] = max(AHEAD[self.key], ahead)
         if self.config.delay:
             await anyio.sleep(self.config.delay)
         c = self.config

@@ -38,6 +38,7 @@ def test_defaults_match_eventum(tmp_path: Path) -> None:
     assert settings.log.backups == 5
     assert settings.generation.batch.size == 10000
     assert settings.generation.batch.delay == 1.0
+    assert settings.generation.queue.max_event_bytes == 256 * 1024 * 1024
     assert settings.path.generator_config_filename == Path("generator.yml")
 
 
@@ -71,6 +72,7 @@ def test_startup_entries_merge_over_generation_defaults(tmp_path: Path) -> None:
     (tmp_path / "startup.yml").write_text(
         "- id: a\n  path: web\n  batch.size: 50000\n  params: {x.y: 1}\n  autostart: false\n"
         "- id: b\n  path: web/generator.yml\n  live_mode: false\n  timezone: Asia/Tokyo\n"
+        "  queue.max_event_bytes: null\n"
         f"- id: c\n  path: {tmp_path / 'gens' / 'web'}\n"
     )
     a, b, c = load_startup(settings)
@@ -83,6 +85,8 @@ def test_startup_entries_merge_over_generation_defaults(tmp_path: Path) -> None:
     assert c.parameters.path == a.parameters.path
     assert not b.parameters.live_mode
     assert b.parameters.timezone == "Asia/Tokyo"
+    assert b.parameters.queue.max_event_bytes is None  # Eventum 2.8: no bound
+    assert a.parameters.queue.max_event_bytes == 256 * 1024 * 1024
 
 
 def test_startup_errors(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from eventum_core.pipeline.lateness import LagStats
 from eventum_core.pipeline.merge import merge_inputs
 from eventum_core.testing import run_generator
 
-from .plugins_for_tests import WRITTEN, EchoEvent, MemoryOutput, RangeInput
+from .plugins_for_tests import AHEAD, WRITTEN, EchoEvent, MemoryOutput, RangeInput
 
 
 @pytest.fixture
@@ -197,3 +197,37 @@ def test_live_mode_says_which_stage_is_slow(tmp_path: Path, registry: Registry) 
     assert behind, [e["event"] for e in logs][:10]
     assert behind[0]["slowest"] == "output[0] memory"
     assert run.counters.lateness.late > 0
+
+
+@pytest.mark.parametrize(("max_event_bytes", "most_ahead"), [(None, 800), (2_600, 500)])
+def test_event_bytes_bound_how_far_production_runs_ahead_of_a_slow_output(
+    tmp_path: Path, registry: Registry, max_event_bytes: int | None, most_ahead: int
+) -> None:
+    """Batches of 100 events of 26 characters: a budget of one batch keeps about four batches
+    between the event plugin and the output (queue, fan-out, write, the one waiting); unbounded,
+    the ten batches the queue may hold run ahead."""
+    run_generator(
+        config({"count": 3_000}, output={"delay": 0.02}),
+        base_path=tmp_path,
+        registry=registry,
+        batch={"size": 100},
+        queue={"max_event_batches": 10, "max_event_bytes": max_event_bytes},
+    )
+    assert len(WRITTEN["test"]) == 3_000
+    if max_event_bytes is None:
+        assert AHEAD["test"] >= most_ahead
+    else:
+        assert AHEAD["test"] <= most_ahead
+
+
+def test_a_batch_larger_than_the_event_bytes_budget_still_passes(
+    tmp_path: Path, registry: Registry
+) -> None:
+    run = run_generator(
+        config({"count": 500}),
+        base_path=tmp_path,
+        registry=registry,
+        batch={"size": 100},
+        queue={"max_event_bytes": 1},
+    )
+    assert len(run.events) == 500 and run.result.ok

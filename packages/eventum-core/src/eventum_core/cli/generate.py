@@ -92,6 +92,14 @@ def generate(
     max_event_batches: Annotated[
         int, typer.Option("--queue.max-event-batches", rich_help_panel=_GEN)
     ] = 10,
+    max_event_bytes: Annotated[
+        int,
+        typer.Option(
+            "--queue.max-event-bytes",
+            help="Bytes the event batches waiting for outputs may hold.",
+            rich_help_panel=_GEN,
+        ),
+    ] = 268_435_456,
     keep_order: Annotated[
         str,
         typer.Option(
@@ -170,6 +178,7 @@ def generate(
             "queue": {
                 "max_timestamp_batches": max_timestamp_batches,
                 "max_event_batches": max_event_batches,
+                "max_event_bytes": max_event_bytes,
             },
             "keep_order": values.boolean("--keep-order", keep_order),
             "max_concurrency": max_concurrency,

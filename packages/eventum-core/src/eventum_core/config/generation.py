@@ -37,6 +37,7 @@ class BatchSettings(_Model):
 class QueueSettings(_Model):
     max_timestamp_batches: int = Field(default=10, ge=1)
     max_event_batches: int = Field(default=10, ge=1)
+    max_event_bytes: int | None = Field(default=268_435_456, ge=1)  # null: unlimited (Eventum 2.8)
 
 
 class GenerationSettings(_Model):

@@ -2,7 +2,8 @@
 
 Stages are anyio tasks in one event loop. Blocking plugin work (pulling timestamps, producing
 events) runs in worker threads, one call per batch. Memory stays flat however long a run lasts:
-each queue holds at most `queue.max_*_batches` batches, so a slow stage slows the ones before it.
+each queue holds at most `queue.max_*_batches` batches (and the event batches waiting for outputs
+at most `queue.max_event_bytes`), so a slow stage slows the ones before it.
 
 Stopping (a signal, `max_events`, `max_duration`, an exhausted event source) stops the inputs only;
 whatever they already released is still produced, formatted and written before outputs close.
@@ -27,6 +28,7 @@ from eventum_core.config.plugin_config import RetryPolicy
 from eventum_core.context import PluginContext
 from eventum_core.errors import UserError
 from eventum_core.logging import get_logger
+from eventum_core.pipeline.budget import ByteBudget
 from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
 from eventum_core.pipeline.delivery import DeadLetters, Outcome, deliver
 from eventum_core.pipeline.lateness import LATE_US
@@ -40,6 +42,7 @@ log = get_logger()
 class EventChunk:
     events: list[str]
     timestamps: Any  # the batch's datetime64[us] array, for lateness
+    size: int = 0  # held in the byte budget until every output has taken the chunk
 
 
 @dataclass
@@ -95,6 +98,7 @@ class GeneratorRun:
     _output_queues: list[Any] = field(default_factory=list)
     _timestamp_queue: Any = None
     _event_queue: Any = None
+    _budget: ByteBudget = field(default_factory=lambda: ByteBudget(None))
     _lag_reported: float = 0.0
 
     def context(self, spec: PluginSpec) -> PluginContext:
@@ -170,6 +174,7 @@ class GeneratorRun:
             p.queue.max_timestamp_batches
         )
         ev_send, ev_recv = anyio.create_memory_object_stream[EventChunk](p.queue.max_event_batches)
+        self._budget = ByteBudget(p.queue.max_event_bytes)
         self._timestamp_queue, self._event_queue = ts_send, ev_send
         try:
             async with anyio.create_task_group() as tg:
@@ -403,7 +408,9 @@ class GeneratorRun:
         counters.produce_failed += produced.failed
         counters.dropped += produced.dropped
         if events:
-            await send.send(EventChunk(events, batch.timestamps))
+            size = self._budget.size_of(events)
+            await self._budget.acquire(size)
+            await send.send(EventChunk(events, batch.timestamps, size))
         if produced.exhausted or (limit is not None and counters.produced >= limit):
             self.stop()
             return False
@@ -426,6 +433,7 @@ class GeneratorRun:
                         async for chunk in receive:
                             for out_send in sends:
                                 await out_send.send(chunk)
+                            self._budget.release(chunk.size)
                 finally:
                     for out_send in sends:  # each writer sees the end of the run
                         await out_send.aclose()
