@@ -4,6 +4,7 @@ import contextlib
 import json
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -325,6 +326,51 @@ async def test_a_missing_client_certificate_is_not_retried(
         await plugin.close()
     assert (caught.value.retryable, caught.value.failed) == (False, None)
     assert alert in caught.value.reason
+
+
+@contextlib.contextmanager
+def hanging_up_server(*, reset: bool) -> Iterator[int]:
+    """The port of a server that reads one request and closes the connection without an answer:
+    with a reset (httpx then raises a ReadError whose message is empty) or a plain close."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.settimeout(10)
+            request = b""
+            while b"\r\n\r\nx" not in request:  # the headers and the one-byte body
+                request += connection.recv(65536)
+            if reset:
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    server = threading.Thread(target=hang_up, daemon=True)
+    server.start()
+    with listener:
+        yield listener.getsockname()[1]
+        server.join(10)
+
+
+@pytest.mark.parametrize(
+    ("reset", "what"),
+    [(True, "ReadError on POST {url}: the server closed the connection without answering ("),
+     (False, "RemoteProtocolError on POST {url}: Server disconnected without sending a response")],
+    ids=["reset", "closed"],
+)  # fmt: skip
+async def test_a_server_that_hangs_up_is_reported_with_what_happened(
+    tmp_path: Path, reset: bool, what: str
+) -> None:
+    """httpx's ReadError has an empty message: the reason still says what happened and where,
+    without the URL's credentials."""
+    with hanging_up_server(reset=reset) as port:
+        plugin = make(tmp_path, url=f"http://user:secret@127.0.0.1:{port}/in")
+        await plugin.open()
+        with pytest.raises(WriteError) as caught:
+            await plugin.write(["x"])
+        await plugin.close()
+    assert caught.value.retryable
+    assert caught.value.reason.startswith(what.format(url=f"http://127.0.0.1:{port}/in"))
+    assert "secret" not in caught.value.reason
 
 
 def events_generator(tmp_path: Path, count: int, output: dict[str, Any]) -> dict[str, Any]:

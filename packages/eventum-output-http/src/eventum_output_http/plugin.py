@@ -29,6 +29,39 @@ def tls_refused(error: BaseException) -> bool:
     return any(word in reason for word in ("CERTIFICATE", "UNKNOWN_CA", "HANDSHAKE_FAILURE"))
 
 
+# What a transport error means when httpx gives no message (its errors often have none).
+_WHAT_HAPPENED: dict[type[Exception], str] = {
+    httpx.ReadError: "the server closed the connection without answering",
+    httpx.WriteError: "the connection broke while the request was sent",
+    httpx.ConnectError: "could not connect",
+    httpx.ConnectTimeout: "no connection within connect_timeout",
+    httpx.ReadTimeout: "no answer within request_timeout",
+    httpx.WriteTimeout: "the request was not sent within request_timeout",
+}
+
+
+def describe(error: Exception, method: str, url: str) -> str:
+    """What happened, on one line, whatever the error's own message: its class, the request,
+    its message or else what its class means and the first message among its causes."""
+    said = " ".join(str(error).split())
+    if not said:
+        meaning = next(
+            (_WHAT_HAPPENED[kind] for kind in type(error).__mro__ if kind in _WHAT_HAPPENED),
+            "the request failed",
+        )
+        cause = _first_message(error.__cause__ or error.__context__)
+        said = f"{meaning} ({cause})" if cause else meaning
+    return f"{type(error).__name__} on {method} {url}: {said}"
+
+
+def _first_message(error: BaseException | None) -> str:
+    while error is not None:
+        if said := " ".join(str(error).split()):
+            return said
+        error = error.__cause__ or error.__context__
+    return ""
+
+
 class HttpOutput:
     """Sends each item as a request body; every item's request must answer `success_code`.
 
@@ -45,6 +78,8 @@ class HttpOutput:
     def __init__(self, config: HttpOutputConfig, context: PluginContext) -> None:
         self._config = config
         self._url = str(config.url)
+        # The URL failures name, without credentials.
+        self._shown_url = str(httpx.URL(self._url).copy_with(password=None))
         self._client: httpx.AsyncClient | None = None
 
     async def open(self) -> None:
@@ -98,10 +133,11 @@ class HttpOutput:
             response = await client.request(self._config.method, self._url, content=item.encode())
         except (httpx.TransportError, ssl.SSLError) as error:
             # httpx lets through the alert a TLS 1.3 server sends after the handshake (on read).
-            failures[index] = (not tls_refused(error), f"{type(error).__name__}: {error}")
+            reason = describe(error, self._config.method, self._shown_url)
+            failures[index] = (not tls_refused(error), reason)
             return
         except httpx.HTTPError as error:
-            failures[index] = (False, f"{type(error).__name__}: {error}")
+            failures[index] = (False, describe(error, self._config.method, self._shown_url))
             return
         if response.status_code != self._config.success_code:
             body = " ".join(response.text[:200].split())
