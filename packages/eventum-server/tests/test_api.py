@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import io
+import stat
 import time
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -300,6 +303,85 @@ def test_problems_are_located_for_studio(server: Server) -> None:
     assert client.delete(f"{base}/located").status_code == 200
 
 
+def _zip(files: dict[str, bytes], links: tuple[str, ...] = ()) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+        for name in links:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+def test_export_a_generator_and_import_it_under_another_name(server: Server) -> None:
+    client = server.client()
+    base = "/api/generator-configs"
+    (server.root / "gens" / "timer" / "outside").symlink_to(server.root / "startup.yml")
+    try:
+        response = client.get(f"{base}/timer/export")
+    finally:
+        (server.root / "gens" / "timer" / "outside").unlink()
+    assert response.headers["content-type"] == "application/zip"
+    assert "timer.zip" in response.headers["content-disposition"]
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert {"timer/generator.yml", "timer/line.jinja"} <= set(names)
+    assert not any(name.endswith("outside") for name in names)  # links are never followed
+
+    assert client.post(f"{base}/timer-copy/import", content=response.content).status_code == 201
+    assert client.get(f"{base}/timer-copy").json() == client.get(f"{base}/timer").json()
+    checked = client.post(f"{base}/timer-copy/validate", json={"out": str(server.root / "o")})
+    assert checked.json()["ok"], checked.json()
+    again = client.post(f"{base}/timer-copy/import", content=response.content)
+    assert again.status_code == 409
+    client.delete(f"{base}/timer-copy")
+
+    flat = _zip({"generator.yml": b"input: []\n", "templates/a.jinja": b"x"})
+    assert client.post(f"{base}/flat/import", content=flat).status_code == 201
+    assert client.get(f"{base}/flat/file/templates/a.jinja").content == b"x"
+    client.delete(f"{base}/flat")
+
+
+@pytest.mark.parametrize(
+    ("archive", "reason"),
+    [
+        (b"not a zip", "not a ZIP archive"),
+        (_zip({"generator.yml": b"", "../evil.txt": b"x"}), "outside the generator folder"),
+        (_zip({"g/generator.yml": b"", "/etc/evil": b"x"}), "outside the generator folder"),
+        (_zip({"generator.yml": b""}, links=("passwd",)), "symbolic link"),
+        (_zip({"readme.txt": b"no config"}), "no generator.yml"),
+    ],
+)
+def test_an_archive_that_is_not_a_generator_is_refused(
+    server: Server, archive: bytes, reason: str
+) -> None:
+    client = server.client()
+    response = client.post("/api/generator-configs/bad/import", content=archive)
+    assert response.status_code == 400 and reason in response.json()["detail"]
+    gens = server.root / "gens"
+    assert not (gens / "bad").exists() and not (server.root / "evil.txt").exists()
+    assert not [p for p in gens.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_rename_a_generator_folder(server: Server) -> None:
+    client = server.client()
+    base = "/api/generator-configs"
+    config = {"input": [{"static": {"count": 1}}], "event": {"script": {"path": "p.py"}}}
+    assert client.post(f"{base}/draft", json=config).status_code == 201
+    assert client.post(f"{base}/draft/rename", json={"new_name": "final"}).json() == {
+        "name": "final"
+    }
+    assert client.get(f"{base}/draft").status_code == 404
+    assert client.get(f"{base}/final").json()["event"] == config["event"]
+    taken = client.post(f"{base}/final/rename", json={"new_name": "script"})
+    assert taken.status_code == 409
+    in_use = client.post(f"{base}/timer/rename", json={"new_name": "clock"})
+    assert in_use.status_code == 409 and "remove them first" in in_use.json()["detail"]
+    assert (server.root / "gens" / "timer" / "generator.yml").is_file()
+    client.delete(f"{base}/final")
+
+
 def test_zz_sigterm_flushes_everything(server: Server) -> None:
     client = server.client()
     deadline = time.monotonic() + 30
@@ -319,3 +401,4 @@ def test_zz_sigterm_flushes_everything(server: Server) -> None:
         Path(server.root / "script.out.copy").read_text()
         == (server.root / "script.out").read_text()
     )
+

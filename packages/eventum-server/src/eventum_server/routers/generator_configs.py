@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
+import anyio
 import yaml
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from eventum_core.app.application import Application
+from eventum_core.app.startup import entry_from, read_raw_startup
 from eventum_core.errors import UserError
 from eventum_server.locations import locate
 from eventum_server.routers.common import application
@@ -27,6 +33,10 @@ App = Annotated[Application, Depends(application)]
 class MoveOrCopy(BaseModel):
     source: str
     destination: str
+
+
+class Rename(BaseModel):
+    new_name: str
 
 
 def _folder(app: Application, name: str, *, exists: bool = True) -> Path:
@@ -102,6 +112,72 @@ def update_config(name: str, app: App, body: Annotated[dict[str, Any], Body()]) 
 def delete_config(name: str, app: App) -> dict[str, bool]:
     shutil.rmtree(_folder(app, name))
     return {"ok": True}
+
+
+@router.get("/{name}/export")
+def export_config(name: str, app: App) -> StreamingResponse:
+    """The generator folder as a ZIP archive (`<name>/...`), to import here or elsewhere."""
+    from eventum_server.archives import pack
+
+    folder = _folder(app, name)
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by chunks()
+    pack(folder, spool)
+    spool.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            while chunk := spool.read(1024 * 1024):
+                yield chunk
+
+    disposition = f"attachment; filename*=UTF-8''{quote(name)}.zip"
+    return StreamingResponse(
+        chunks(), media_type="application/zip", headers={"Content-Disposition": disposition}
+    )
+
+
+@router.post("/{name}/import", status_code=201)
+async def import_config(name: str, app: App, request: Request) -> dict[str, str]:
+    """A new generator folder from a ZIP archive in the raw body (as `export` makes it)."""
+    from eventum_server.archives import unpack
+
+    folder = _folder(app, name, exists=False)
+    if folder.exists():
+        raise HTTPException(409, f"generator config '{name}' already exists")
+    data = await request.body()  # bounded by the body limit
+    await anyio.to_thread.run_sync(
+        unpack, data, folder, app.settings.path.generator_config_filename
+    )
+    return {"name": name}
+
+
+def _users(app: Application, folder: Path) -> list[str]:
+    """Generators (registered or in startup.yml) whose config is in `folder`."""
+    root = folder.resolve()
+    paths = {g.parameters.id: g.parameters.path for g in app.generators()}
+    for item in read_raw_startup(app.settings):
+        try:
+            entry = entry_from(item, app.settings, source=Path("<startup>"))
+        except UserError:
+            continue  # a broken entry points nowhere
+        paths.setdefault(entry.id, entry.parameters.path)
+    return sorted(i for i, path in paths.items() if path.resolve().is_relative_to(root))
+
+
+@router.post("/{name}/rename")
+def rename_config(name: str, body: Rename, app: App) -> dict[str, str]:
+    """Refused while a generator (registered or in startup.yml) uses the folder: its path
+    would point nowhere."""
+    folder = _folder(app, name)
+    destination = _folder(app, body.new_name, exists=False)
+    if destination.exists():
+        raise HTTPException(409, f"generator config '{body.new_name}' already exists")
+    users = _users(app, folder)
+    if users:
+        raise HTTPException(
+            409, f"generator config '{name}' is used by {', '.join(users)}: remove them first"
+        )
+    folder.rename(destination)
+    return {"name": body.new_name}
 
 
 @router.get("/{name}/path")

@@ -1,0 +1,84 @@
+"""A generator folder as a ZIP archive and back: to share a generator, or move it between
+instances. Unpacking trusts nothing in the archive: names stay inside the new folder, links
+are refused, and the sizes it declares are capped before anything is written."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from fastapi import HTTPException, status
+
+UNPACKED_MAX_BYTES = 1 << 30  # what one imported generator may unpack to
+UNPACKED_MAX_FILES = 10_000
+
+
+def pack(folder: Path, into: io.IOBase) -> None:
+    """Every regular file under `folder`, named `<folder name>/<relative path>`. Symbolic links
+    are left out, as in the file tree: they may lead outside the folder."""
+    with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+        for parent, dirs, files in os.walk(folder):
+            here = Path(parent)
+            dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
+            for name in sorted(files):
+                path = here / name
+                if path.is_symlink() or not path.is_file():
+                    continue
+                archive.write(path, (folder.name / path.relative_to(folder)).as_posix())
+
+
+def _refuse(reason: str) -> HTTPException:
+    return HTTPException(status.HTTP_400_BAD_REQUEST, f"cannot import the archive: {reason}")
+
+
+def _members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """Each file with its path inside the generator folder; one top folder shared by every
+    name (as `pack` writes) is dropped."""
+    infos = [i for i in archive.infolist() if not i.is_dir()]
+    if len(infos) > UNPACKED_MAX_FILES:
+        raise _refuse(f"more than {UNPACKED_MAX_FILES} files")
+    if sum(i.file_size for i in infos) > UNPACKED_MAX_BYTES:
+        raise _refuse(f"it unpacks to more than {UNPACKED_MAX_BYTES} bytes")
+    paths = []
+    for info in infos:
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or "\0" in info.filename:
+            raise _refuse(f"'{info.filename[:200]}' would land outside the generator folder")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise _refuse(f"'{info.filename[:200]}' is a symbolic link")
+        paths.append(path)
+    tops = {p.parts[0] for p in paths}
+    if len(tops) == 1 and all(len(p.parts) > 1 for p in paths):
+        paths = [PurePosixPath(*p.parts[1:]) for p in paths]
+    return list(zip(infos, paths, strict=True))
+
+
+def unpack(data: bytes, folder: Path, config_filename: Path) -> None:
+    """Create `folder` from a ZIP archive holding a generator (its config file at the top, or in
+    one top folder). Written beside `folder` first, then renamed: never half a generator."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _refuse("it is not a ZIP archive") from None
+    with archive:
+        members = _members(archive)
+        if not any(path == PurePosixPath(config_filename.name) for _, path in members):
+            raise _refuse(f"no {config_filename.name} at its top (or in its one top folder)")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            for info, path in members:
+                target = staging / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as source, target.open("wb") as sink:
+                    shutil.copyfileobj(source, sink)
+            staging.rename(folder)
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            raise _refuse(f"{type(error).__name__}: {error}") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
