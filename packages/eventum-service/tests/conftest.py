@@ -20,11 +20,13 @@ import pytest
 FAKE_SYSTEMCTL = """\
 #!/bin/sh
 echo "$*" >> "{log}"
-if [ "$2" = "$SYSTEMCTL_FAILS" ]; then
+verb="$1"
+[ "$verb" = --user ] && verb="$2"
+if [ "$verb" = "${{SYSTEMCTL_FAILS:-}}" ]; then
   echo "Failed to connect to bus: No medium found" >&2
   exit 1
 fi
-case "$2" in
+case "$verb" in
   is-active) echo active ;;
   is-enabled) echo enabled ;;
 esac
@@ -73,10 +75,11 @@ Service = Callable[..., subprocess.CompletedProcess[str]]
 
 @pytest.fixture
 def service(machine: Machine) -> Service:
-    """`service("install", "--no-ask", input=..., env={...})`: `eventum service ... --user`."""
+    """`service("install", "--no-ask", input=..., env={...})`: `eventum service ... --user`
+    (without `--user` when `user=False`)."""
 
     def run(
-        *args: str, input: str | None = None, env: dict[str, str] | None = None
+        *args: str, input: str | None = None, env: dict[str, str] | None = None, user: bool = True
     ) -> subprocess.CompletedProcess[str]:
         base = {k: v for k, v in os.environ.items() if k != "EVENTUM_SYSTEMD_UNIT_DIR"}
         full_env = {
@@ -88,7 +91,7 @@ def service(machine: Machine) -> Service:
             **(env or {}),
         }
         return subprocess.run(
-            [sys.executable, "-m", "eventum_core", "service", *args, "--user"],
+            [sys.executable, "-m", "eventum_core", "service", *args, *(["--user"] if user else [])],
             input=input if input is not None else "",
             capture_output=True,
             text=True,

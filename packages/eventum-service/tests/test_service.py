@@ -334,6 +334,28 @@ def test_the_unit_folder_can_be_redirected(
     assert not (staging / "eventum.service").exists()
 
 
+def test_without_user_the_mode_follows_the_effective_user(
+    machine: Machine, service: Service, tmp_path: Path
+) -> None:
+    """Root gets a system service (multi-user.target, plain systemctl), anyone else a user one;
+    every path is redirected so that neither touches /etc or /var."""
+    system = os.geteuid() == 0
+    units, config_dir = tmp_path / "units", tmp_path / "etc-eventum"
+    env = {"EVENTUM_SYSTEMD_UNIT_DIR": str(units)}
+    folders = ["--config-dir", str(config_dir), "--log-dir", str(tmp_path / "var-log-eventum")]
+
+    result = service("install", "--no-ask", *folders, env=env, user=False)
+
+    assert result.returncode == 0, result.stderr
+    unit = units / "eventum.service"
+    assert unit_values(unit, "WantedBy") == ["multi-user.target" if system else "default.target"]
+    assert f"Mode:       {'system' if system else 'user'}" in result.stdout
+    enable = "sudo systemctl enable --now" if system else "systemctl --user enable --now"
+    assert f"{enable} eventum" in result.stdout
+    assert machine.calls() == ["daemon-reload" if system else "--user daemon-reload"]
+    verify_unit(unit)
+
+
 def test_help_lists_the_commands_and_the_unit_folder_variable() -> None:
     root = subprocess.run(
         [sys.executable, "-m", "eventum_core", "--help"], capture_output=True, text=True, env=ENV
