@@ -26,6 +26,7 @@ TOOLS = {
 }
 RESOURCES = {
     "eventum://schema/generator",
+    "eventum://templating/reference",
     "eventum://examples/generators",
     "eventum://workspace/configs",
 }
@@ -227,5 +228,46 @@ def test_resources_describe_the_envelope_examples_and_workspace(serve, generator
             "describe_sample", name="example", relative_path="samples/routes.csv"
         )
         assert sample["columns"] == ["method", "path", "weight"]
+
+    serve(scenario)
+
+
+REFERENCED = """\
+input:
+  - linspace: {start: "2024-01-01T00:00:00", end: "2024-01-01T00:00:02", count: 3}
+event:
+  template:
+    mode: all
+    samples:
+      hosts: {type: items, source: [[web, 10.0.0.1], [db, 10.0.0.2]]}
+    templates:
+      - line: {template: line.jinja}
+output:
+  - stdout: {}
+"""
+# Names the reference documents, used the way it documents them.
+REFERENCED_TEMPLATE = (
+    "{% do shared.set('n', shared.get('n', 0) + 1) %}"
+    "{{ shared['n'] }} {{ timestamp.isoformat() }} {{ samples.hosts.pick()[0] }} "
+    "{{ samples.hosts.where(_0='db') | length }} {{ module.rand.string.pattern('%A{3}') }} "
+    "{{ module.rand.network.ip_v4_in_subnet('10.0.0.0/8') }} {{ module.rand.crypto.uuid4() }} "
+    "{{ module.rand.number.integer(1, 6) }} {{ module.rand.weighted_choice({'a': 1}) }} "
+    "{{ module.faker.locale.en_US.user_name() }} {{ module.uuid.uuid4() }} {{ tags | length }}"
+)
+
+
+def test_templating_reference_names_what_templates_can_use(serve, add_generator) -> None:
+    add_generator("referenced", REFERENCED, {"line.jinja": REFERENCED_TEMPLATE})
+
+    async def scenario(client: Any) -> None:
+        contents = (await client.session.read_resource("eventum://templating/reference")).contents
+        reference = contents[0].text
+        assert contents[0].mimeType == "text/markdown"
+        for name in ("samples.x.where(", "pattern(", "ip_v4_in_subnet(", "uuid4()", "shared"):
+            assert name in reference, name
+        preview = await client.call("preview_events", name="referenced", count=3)
+        assert preview["errors"] == [], preview["errors"]
+        assert [e.split()[0] for e in preview["events"]] == ["1", "2", "3"]
+        assert all(e.split()[3] == "1" for e in preview["events"])  # where(_0='db'): one row
 
     serve(scenario)

@@ -22,12 +22,14 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from eventum_core.discovery import Registry
+from eventum_core.errors import UserError
 from eventum_core.keyring_secrets import Keyring
 from eventum_core.logging import get_logger
 from eventum_mcp import catalog
 from eventum_mcp.__about__ import __version__
 from eventum_mcp.authoring import MAX_RUN_SECONDS, Authoring
 from eventum_mcp.errors import ToolFailure
+from eventum_mcp.live import MAX_LOG_LINES, LiveOps
 from eventum_mcp.redaction import Redactor
 from eventum_mcp.workspace import Workspace
 
@@ -50,6 +52,10 @@ INSTRUCTIONS = (
     "files, validate it, preview its timestamps and events, and run it for a bounded time. "
     "The `create_generator` prompt walks through authoring one."
 )
+LIVE_INSTRUCTIONS = (
+    " This server also runs generators: the live tools list, register, start, watch and stop "
+    "the generators of the running Eventum instance (the `live_ops` prompt)."
+)
 
 EXAMPLES = {
     "web-access-log": (
@@ -61,8 +67,9 @@ EXAMPLES = {
 CREATE_GENERATOR = """\
 Author a new Eventum generator, one step at a time.
 
-1. Ground yourself: read `eventum://schema/generator` (the generator.yml envelope) and
-   `eventum://examples/generators` (a complete worked generator), and call `list_plugins`.
+1. Ground yourself: read `eventum://schema/generator` (the generator.yml envelope),
+   `eventum://examples/generators` (a complete worked generator) and
+   `eventum://templating/reference` (what templates can use), and call `list_plugins`.
    `eventum://workspace/configs` lists the generators already saved.
 2. Pick the pipeline and call `get_plugin_schema` for each plugin you use:
    - input (timing): `timer` or `cron` for a steady rate, `time_patterns` for realistic peaks,
@@ -84,6 +91,30 @@ Author a new Eventum generator, one step at a time.
    configured outputs for a bounded time.
 """
 
+LIVE_OPS = """\
+Operate the generators of this running Eventum instance, one step at a time.
+
+1. Look: `list_generators_live` shows the generators this instance runs and their status;
+   `list_startup_generators` shows startup.yml, what starts with the instance.
+2. Register: a generator saved in the generators folder (see `list_generators`, and
+   `validate_generator` it first) joins the instance with `register_generator(name, params?,
+   execution?, autostart?)`: it is added, not started, and written to startup.yml. `execution`
+   sets how it runs, as a startup.yml entry does: `live_mode` (true: events at their real time;
+   false: sample mode, as fast as possible), `skip_past`, `timezone`, `batch.size`, ...
+3. Run: `start_generator(generator_id)`; it does nothing when already running.
+4. Watch: `get_generator_status` (`status`: starting, running, stopping, stopped, finished or
+   failed, with `error`), `get_generator_stats` (events generated, produced, written and failed
+   per plugin, events per second, lateness) and `get_generator_logs(generator_id, lines)` (the
+   end of its log: read it when the status is failed or events fail).
+5. Stop: `stop_generator` stops it gracefully (what was generated is written).
+   `unregister_generator` stops it, removes it from the instance and from startup.yml; its
+   files stay in the generators folder.
+
+Starting, stopping, registering and unregistering change what the instance does: say what you
+are about to do first. They are refused when the server does not allow writes
+(`server.mcp.allow_write: false` in eventum.yml).
+"""
+
 log = get_logger(component="mcp")
 
 
@@ -93,20 +124,30 @@ def build_server(
     keyring: Keyring | None = None,
     registry: Registry | None = None,
     log_level: str = "WARNING",
+    live: LiveOps | None = None,
 ) -> FastMCP:
-    """A server for `workspace`; secrets (names, and values to substitute) come from `keyring`."""
+    """A server for `workspace`; secrets (names, and values to substitute) come from `keyring`.
+    With `live` (served over HTTP by `eventum run`) it also has the live-operations tools."""
     registry = registry or Registry()
     authoring = Authoring(workspace, registry, keyring)
+    instructions = INSTRUCTIONS + (LIVE_INSTRUCTIONS if live is not None else "")
     with warnings.catch_warnings():
         # The SDK's settings model trips a pydantic-settings warning that means nothing to a user.
         warnings.filterwarnings("ignore", message="Field 'lifespan' has an incomplete definition")
-        mcp = FastMCP("eventum", instructions=INSTRUCTIONS, log_level=log_level)  # type: ignore[arg-type]
+        mcp = FastMCP("eventum", instructions=instructions, log_level=log_level)  # type: ignore[arg-type]
     mcp._mcp_server.version = __version__  # serverInfo names this package, not the SDK
     tool = _ToolMaker(mcp, Redactor(workspace.generators_dir))
     _discovery_tools(tool, workspace, registry, keyring)
     _file_tools(tool, workspace)
     _trying_tools(tool, authoring)
     _resources_and_prompts(mcp, workspace, registry)
+    if live is not None:
+        _live_tools(tool, live)
+
+        @mcp.prompt(name="live_ops", description="Run and watch the generators of this instance.")
+        def live_ops() -> str:
+            return LIVE_OPS
+
     return mcp
 
 
@@ -253,6 +294,75 @@ def _trying_tools(tool: _ToolMaker, authoring: Authoring) -> None:
         )
 
 
+def _live_tools(tool: _ToolMaker, live: LiveOps) -> None:
+    @tool()
+    def list_generators_live() -> list[dict[str, Any]]:
+        """The generators of the running instance, each with its status (`status`, `error`,
+        Eventum's `is_running`-style flags) and config path."""
+        return live.generators()
+
+    @tool()
+    def get_generator_status(generator_id: str) -> dict[str, Any]:
+        """The status of one generator of the running instance."""
+        return live.status(generator_id)
+
+    @tool()
+    def get_generator_stats(generator_id: str) -> dict[str, Any]:
+        """Counters of a generator that has run: events generated per input, produced,
+        failed and dropped by the event plugin, written and failed per output, events per
+        second, uptime and lateness."""
+        return live.stats(generator_id)
+
+    @tool()
+    def get_generator_logs(
+        generator_id: str,
+        lines: Annotated[int, Field(ge=1, le=MAX_LOG_LINES)] = 100,
+    ) -> dict[str, Any]:
+        """The last `lines` lines of a generator's log file (secret values and absolute paths
+        removed)."""
+        return live.logs(generator_id, lines)
+
+    @tool(read_only=False)
+    def start_generator(generator_id: str) -> dict[str, Any]:
+        """Start a registered generator; `started` is false when it was already running."""
+        return live.start(generator_id)
+
+    @tool(read_only=False)
+    def stop_generator(generator_id: str) -> dict[str, Any]:
+        """Stop a generator gracefully: answers once what it generated has been written."""
+        return live.stop(generator_id)
+
+    @tool(read_only=False)
+    def register_generator(
+        name: str,
+        params: Params = None,
+        execution: Annotated[
+            dict[str, Any] | None,
+            Field(
+                description="How it runs, as in a startup.yml entry: `live_mode`, "
+                "`skip_past`, `timezone`, `batch.size`, ... (eventum.yml's `generation` "
+                "for the rest)."
+            ),
+        ] = None,
+        autostart: bool = True,
+    ) -> dict[str, Any]:
+        """Add a saved generator (a folder of the generators folder) to the running instance,
+        without starting it, and to startup.yml (started with the instance when `autostart`).
+        Its id is its name."""
+        return live.register(name, params, execution, autostart)
+
+    @tool(read_only=False, destructive=True)
+    def unregister_generator(generator_id: str) -> dict[str, Any]:
+        """Stop a generator, remove it from the running instance and from startup.yml. Its
+        files stay."""
+        return live.unregister(generator_id)
+
+    @tool()
+    def list_startup_generators() -> list[dict[str, Any]]:
+        """startup.yml's entries as written: the generators the instance starts with."""
+        return live.startup_entries()
+
+
 def _resources_and_prompts(mcp: FastMCP, workspace: Workspace, registry: Registry) -> None:
     @mcp.resource(
         "eventum://schema/generator",
@@ -287,6 +397,16 @@ def _resources_and_prompts(mcp: FastMCP, workspace: Workspace, registry: Registr
         saved = [{"name": n, "files": workspace.files(n)} for n in workspace.generators()]
         return json.dumps({"generators": saved}, indent=2)
 
+    @mcp.resource(
+        "eventum://templating/reference",
+        name="templating_reference",
+        description="What a template of the `template` event plugin can use: variables, "
+        "samples, random helpers, state, flow control.",
+        mime_type="text/markdown",
+    )
+    def templating_reference() -> str:
+        return (files("eventum_mcp") / "templating.md").read_text(encoding="utf-8")
+
     @mcp.prompt(name="create_generator", description="Author a new generator end to end.")
     def create_generator() -> str:
         return CREATE_GENERATOR
@@ -301,7 +421,7 @@ def _guarded(fn: Callable[..., Any], redactor: Redactor) -> Callable[..., Any]:
             if inspect.iscoroutinefunction(fn):
                 return await fn(**arguments)
             return await anyio.to_thread.run_sync(functools.partial(fn, **arguments))
-        except ToolFailure as failure:
+        except (ToolFailure, UserError) as failure:  # the user's to fix: said as it is
             raise ToolFailure(redactor.message(str(failure))) from None
         except Exception as error:
             log.exception("tool failed", tool=fn.__name__)

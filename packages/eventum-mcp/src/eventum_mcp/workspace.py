@@ -16,7 +16,6 @@ from eventum_mcp.errors import ToolFailure
 
 EDITABLE_SUFFIXES = frozenset({".yml", ".yaml", ".jinja", ".csv", ".json"})
 MAX_READ_BYTES = 4 * 1024 * 1024
-READ_ONLY = "the server is read-only (--read-only): writes are disabled"
 
 
 @dataclass(frozen=True)
@@ -24,13 +23,16 @@ class Workspace:
     generators_dir: Path
     config_filename: str = "generator.yml"
     read_only: bool = False
+    read_only_because: str = "--read-only"  # what made it read-only, for the refusal
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "generators_dir", self.generators_dir.resolve())
 
     def refuse_if_read_only(self) -> None:
         if self.read_only:
-            raise ToolFailure(READ_ONLY)
+            raise ToolFailure(
+                f"the server is read-only ({self.read_only_because}): writes are disabled"
+            )
 
     def generators(self) -> list[str]:
         """Folders directly under the generators folder that hold a config file."""
