@@ -370,6 +370,14 @@ def test_help_lists_the_commands_and_the_unit_folder_variable() -> None:
     assert result.returncode == 0, result.stderr
     for word in ("install", "uninstall", "status", "EVENTUM_SYSTEMD_UNIT_DIR"):
         assert word in result.stdout
+    install = subprocess.run(
+        [sys.executable, "-m", "eventum_core", "service", "install", "--help"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
+    for default in ("/etc/eventum", "~/.config/eventum", "/var/log/eventum"):
+        assert default in install.stdout  # square brackets would be eaten as rich markup
 
 
 def test_loading_the_command_imports_no_pydantic() -> None:

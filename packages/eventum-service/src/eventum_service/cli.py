@@ -89,15 +89,14 @@ def install(
         typer.Option(
             "--config-dir",
             help="eventum.yml, startup.yml, generators/ and the keyring "
-            "[default: /etc/eventum; user service: ~/.config/eventum].",
+            "(default /etc/eventum; user service: ~/.config/eventum).",
         ),
     ] = None,
     log_dir: Annotated[
         Path | None,
         typer.Option(
             "--log-dir",
-            help="Log files [default: /var/log/eventum; user service: "
-            "~/.local/state/eventum/logs].",
+            help="Log files (default /var/log/eventum; user service: ~/.local/state/eventum/logs).",
         ),
     ] = None,
     user: UserFlag = False,
