@@ -1,14 +1,21 @@
 """startup.yml: which generators application mode knows, each merged over eventum.yml's
 `generation:` defaults.
 
-An entry is Eventum's `GeneratorParameters` plus `autostart` (and 2.4's `scenarios`, kept but not
-used). Merging is key by key on the flattened forms, so an entry's `batch.size: 50000` keeps the
-default `batch.delay`. `path` is relative to `path.generators_dir` and may name the generator
-folder or its generator.yml.
+An entry is Eventum's `GeneratorParameters` plus `autostart` and 2.4's `scenarios`. Merging is
+key by key on the flattened forms, so an entry's `batch.size: 50000` keeps the default
+`batch.delay`. `path` is relative to `path.generators_dir` and may name the generator folder or
+its generator.yml.
+
+Scenarios are Eventum's: names an entry lists under `scenarios`, nothing else. A scenario exists
+while an entry names it, there is no scenario file, and membership changes nothing in a run
+(`globals` are shared by every generator of the process, in a scenario or not).
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +27,22 @@ from eventum_core.app.settings import Settings
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.locations import LineIndex, describe
 from eventum_core.config.yaml_source import expand_dotted_keys, load_yaml_file
-from eventum_core.errors import ConfigError
+from eventum_core.errors import ConfigError, UserError
 
 STARTUP_ONLY = ("autostart", "scenarios")
+_EDITING = threading.Lock()  # one read-modify-write of startup.yml at a time
+
+
+class StartupEntryNotFound(UserError):
+    pass
+
+
+class ScenarioNotFound(UserError):
+    pass
+
+
+class ScenarioConflict(UserError):
+    """The generator is already in the scenario, or the new name is taken."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +52,7 @@ class StartupEntry:
     parameters: GeneratorParameters
     autostart: bool
     raw: dict[str, Any]
+    scenarios: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -74,11 +95,15 @@ def entry_from(item: Any, settings: Settings, *, source: Path, where: str = "") 
     autostart = item.get("autostart", True)
     if not isinstance(autostart, bool):
         raise ConfigError(f"{label}: autostart: expected true or false")
+    scenarios = item.get("scenarios")
+    scenarios = [] if scenarios is None else scenarios
+    if not isinstance(scenarios, list) or not all(isinstance(s, str) and s for s in scenarios):
+        raise ConfigError(f"{label}: scenarios: expected a list of scenario names")
     try:
         parameters = GeneratorParameters.model_validate(data)
     except ValidationError as error:
         raise ConfigError("\n".join(describe(error, source=Path(label)))) from None
-    return StartupEntry(parameters, autostart, item)
+    return StartupEntry(parameters, autostart, item, tuple(dict.fromkeys(scenarios)))
 
 
 def load_startup(settings: Settings) -> list[StartupEntry]:
@@ -121,3 +146,92 @@ def write_raw_startup(settings: Settings, items: list[dict[str, Any]]) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(yaml.safe_dump(items, sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(target)
+
+
+# -- scenarios: membership lives in startup.yml ----------------------------------------------
+
+
+def _entries(settings: Settings) -> list[StartupEntry]:
+    return load_startup(settings) if settings.path.startup.exists() else []
+
+
+def scenario_names(settings: Settings) -> list[str]:
+    """Every scenario some entry names, sorted."""
+    return sorted({name for entry in _entries(settings) for name in entry.scenarios})
+
+
+def scenario_members(settings: Settings, name: str) -> list[str]:
+    """The ids of the entries in the scenario, in file order (none: no such scenario)."""
+    return [entry.id for entry in _entries(settings) if name in entry.scenarios]
+
+
+@contextmanager
+def _editing(settings: Settings) -> Iterator[list[dict[str, Any]]]:
+    """startup.yml's items to change in place, written back when the block ends without error.
+
+    Loading first refuses to edit a file that is not valid.
+    """
+    with _EDITING:
+        _entries(settings)
+        items = read_raw_startup(settings)
+        yield items
+        write_raw_startup(settings, items)
+
+
+def _names_of(item: dict[str, Any]) -> list[str]:
+    return list(item.get("scenarios") or [])
+
+
+def _set_names(item: dict[str, Any], names: list[str]) -> None:
+    """Eventum's way: an entry in no scenario has no `scenarios` key."""
+    if names:
+        item["scenarios"] = names
+    else:
+        item.pop("scenarios", None)
+
+
+def join_scenario(settings: Settings, name: str, generator_id: str) -> None:
+    """Add the entry to the scenario (which exists from then on)."""
+    with _editing(settings) as items:
+        item = next((i for i in items if str(i.get("id")) == generator_id), None)
+        if item is None:
+            raise StartupEntryNotFound(f"startup entry '{generator_id}' not found")
+        names = _names_of(item)
+        if name in names:
+            raise ScenarioConflict(f"generator '{generator_id}' is already in scenario '{name}'")
+        _set_names(item, [*names, name])
+
+
+def leave_scenario(settings: Settings, name: str, generator_id: str) -> None:
+    """Take the entry out of the scenario; the last one out ends the scenario."""
+    with _editing(settings) as items:
+        item = next(
+            (i for i in items if str(i.get("id")) == generator_id and name in _names_of(i)), None
+        )
+        if item is None:
+            raise ScenarioNotFound(f"generator '{generator_id}' is not in scenario '{name}'")
+        _set_names(item, [n for n in _names_of(item) if n != name])
+
+
+def delete_scenario(settings: Settings, name: str) -> list[str]:
+    """Take every entry out of the scenario (the generators stay); the ids it had."""
+    with _editing(settings) as items:
+        members = [i for i in items if name in _names_of(i)]
+        if not members:
+            raise ScenarioNotFound(f"scenario '{name}' not found")
+        for item in members:
+            _set_names(item, [n for n in _names_of(item) if n != name])
+        return [str(i.get("id")) for i in members]
+
+
+def rename_scenario(settings: Settings, name: str, new_name: str) -> list[str]:
+    """Rename the scenario in every entry, in place in each list; the ids it has."""
+    with _editing(settings) as items:
+        members = [i for i in items if name in _names_of(i)]
+        if not members:
+            raise ScenarioNotFound(f"scenario '{name}' not found")
+        if new_name == name or any(new_name in _names_of(i) for i in items):
+            raise ScenarioConflict(f"scenario '{new_name}' already exists")
+        for item in members:
+            _set_names(item, [new_name if n == name else n for n in _names_of(item)])
+        return [str(i.get("id")) for i in members]
