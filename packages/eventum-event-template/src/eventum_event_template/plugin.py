@@ -35,9 +35,10 @@ from eventum_event_template.rendering import (
     uses_name,
 )
 from eventum_event_template.samples import Sample, csv_sample, items_sample, json_sample
-from eventum_event_template.state import GLOBAL_STATE, State
+from eventum_event_template.state import GLOBAL_STATE, GlobalState, State
 from eventum_event_template.subprocess_runner import SubprocessRunner
 from eventum_event_template.timetext import timestamp_texts
+from eventum_event_template.usage import globals_usage
 
 
 class Samples:
@@ -100,6 +101,10 @@ class TemplateEvent:
     """Renders the picked template(s) for each timestamp; see the package README."""
 
     Config: ClassVar[type[TemplateEventConfig]] = TemplateEventConfig
+    GLOBAL_STATE: ClassVar[GlobalState] = GLOBAL_STATE
+    """`globals` of every template in the process, for the server's scenario endpoints."""
+    globals_usage = staticmethod(globals_usage)
+    """The `globals` keys a generator folder's templates write and read (scenario data flow)."""
 
     def __init__(self, config: TemplateEventConfig, context: PluginContext) -> None:
         cfg: ModeConfig = config.root
