@@ -17,6 +17,7 @@ from eventum_core.app.application import (
     GeneratorExists,
     GeneratorNotFound,
 )
+from eventum_core.app.startup import ScenarioConflict, ScenarioNotFound, StartupEntryNotFound
 from eventum_core.errors import ConfigError, UserError
 from eventum_core.keyring_secrets import KeyringError
 from eventum_server.__about__ import __version__
@@ -28,6 +29,9 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (GeneratorNotFound, 404),
     (GeneratorExists, 409),
     (GeneratorBusy, 409),
+    (StartupEntryNotFound, 404),
+    (ScenarioNotFound, 404),
+    (ScenarioConflict, 409),
     (KeyringError, 503),
     (ConfigError, 422),
     (UserError, 400),
@@ -49,6 +53,7 @@ def create_app(application: Application) -> FastAPI:
         instance,
         observability,
         preview,
+        scenarios,
         secrets,
         startup,
     )
@@ -72,6 +77,7 @@ def create_app(application: Application) -> FastAPI:
         (preview, "/api/preview", "preview"),
         (generators, "/api/generators", "generators"),
         (startup, "/api/startup", "startup"),
+        (scenarios, "/api/scenarios", "scenarios"),
         (secrets, "/api/secrets", "secrets"),
     ):
         app.include_router(module.router, prefix=prefix, tags=[tag], dependencies=protected)
