@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,49 @@ def test_preview_shows_the_error_line(page: Page, studio: Server, tmp_path: Path
 
     page.goto(f"{studio.url}/#/editor/beta?file=line.jinja&line=3")
     expect(page.get_by_label("Contents of line.jinja")).to_be_focused()
+
+
+def answer_prompts(page: Page, text: str | None) -> None:
+    """window.prompt answers `text` (Playwright's dialog handler answers prompts with "")."""
+    page.evaluate(
+        "text => { window.realPrompt ??= window.prompt;"
+        " window.prompt = text === null ? window.realPrompt : () => text; }",
+        text,
+    )
+
+
+def test_export_import_and_rename_a_generator(page: Page, studio: Server, tmp_path: Path) -> None:
+    """From the editor: beta downloaded as a ZIP, imported back as `gamma`, renamed to `delta`;
+    alpha, used by startup.yml, is not renamed."""
+    gens = studio.root / "gens"
+    page.goto(f"{studio.url}/#/editor/beta?file=line.jinja")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export").click()
+    archive = tmp_path / "beta.zip"
+    download.value.save_as(archive)
+    assert "beta/line.jinja" in zipfile.ZipFile(archive).namelist()
+    try:
+        answer_prompts(page, "gamma")
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="Import a generator from a ZIP archive").click()
+        chooser.value.set_files(str(archive))
+        expect(page.locator(".path")).to_have_text("gamma/generator.yml")
+        imported = (gens / "gamma" / "line.jinja").read_text()
+        assert imported == (gens / "beta" / "line.jinja").read_text()
+
+        answer_prompts(page, "delta")
+        page.get_by_role("button", name="Rename generator").click()
+        expect(page.locator(".path")).to_have_text("delta/generator.yml")
+        assert (gens / "delta" / "generator.yml").is_file() and not (gens / "gamma").exists()
+        page.get_by_role("button", name="alpha").click()
+        page.locator('[data-gen="alpha"][data-path="line.jinja"]').click()
+        answer_prompts(page, "omega")
+        page.get_by_role("button", name="Rename generator").click()
+        expect(page.locator(".toast.bad").last).to_contain_text("used by alpha")
+    finally:
+        answer_prompts(page, None)
+    assert (gens / "alpha" / "generator.yml").is_file() and not (gens / "omega").exists()
+    shot(page, tmp_path, "editor-import")
 
 
 def test_settings_and_secrets(page: Page, studio: Server, tmp_path: Path) -> None:

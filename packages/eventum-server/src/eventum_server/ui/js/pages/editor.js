@@ -32,11 +32,16 @@ export async function render(main, { parts, query }) {
   ];
   const folderButtons = [button("New file", () => create(false), { disabled: true }), button("New folder", () => create(true), { disabled: true })];
   const checkButton = button("Check", () => check(), { disabled: true, title: "Load the generator as eventum run would" });
+  const generatorButtons = [
+    button("Export", () => exportGenerator(), { disabled: true, title: "Download the generator folder as a ZIP archive" }),
+    button("Rename generator", () => renameGenerator(), { disabled: true }),
+  ];
+  const archiveInput = h("input", { type: "file", accept: ".zip,application/zip", hidden: true, "aria-label": "ZIP archive to import", onchange: () => importGenerator() });
   const holder = h("div", { class: "holder" });
   const problemList = h("ul");
   const problemPanel = h("section", { class: "problems", "aria-label": "Problems", "aria-live": "polite" }, h("h2", {}, "Problems"), problemList);
   const pane = h("div", { class: "pane" },
-    h("div", { class: "bar", role: "toolbar", "aria-label": "File actions" }, path, ...folderButtons, ...fileButtons, checkButton, saveButton),
+    h("div", { class: "bar", role: "toolbar", "aria-label": "File actions" }, path, ...folderButtons, ...fileButtons, checkButton, ...generatorButtons, saveButton),
     holder, problemPanel);
   main.append(h("div", { class: "workbench" }, tree, pane));
   holder.append(h("p", { class: "empty" }, "Pick a file in the tree, or create a generator."));
@@ -107,7 +112,10 @@ export async function render(main, { parts, query }) {
     }));
     const focused = document.activeElement?.closest?.(".tree") ? document.activeElement.textContent : null;
     tree.replaceChildren(
-      h("h2", {}, "Generators", button("New", () => newGenerator(), { class: "quiet", "aria-label": "New generator" })),
+      h("h2", {}, "Generators", h("span", {},
+        button("Import", () => archiveInput.click(), { class: "quiet", "aria-label": "Import a generator from a ZIP archive" }),
+        button("New", () => newGenerator(), { class: "quiet", "aria-label": "New generator" }))),
+      archiveInput,
       h("ul", {}, items));
     if (focused) [...tree.querySelectorAll(".node")].find((n) => n.textContent === focused)?.focus();
     showProblems();
@@ -146,7 +154,7 @@ export async function render(main, { parts, query }) {
     editor = codeEditor({ value: text, language: languageOf(file), label: `Contents of ${file}`, onChange: markDirty, onSave: save });
     holder.replaceChildren(editor.el);
     path.textContent = `${name}/${file}`;
-    for (const b of [...fileButtons, ...folderButtons, checkButton]) b.disabled = false;
+    for (const b of [...fileButtons, ...folderButtons, checkButton, ...generatorButtons]) b.disabled = false;
     markDirty();
     setHash();
     showProblems();
@@ -231,6 +239,50 @@ export async function render(main, { parts, query }) {
       expanded.add(gen);
       await drawTree();
       await switchTo(gen, "generator.yml");
+    } catch (e) {
+      toast(e.message, { bad: true });
+    }
+  }
+
+  function exportGenerator() {
+    const link = h("a", { href: `/api/generator-configs/${enc(name)}/export`, download: `${name}.zip` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
+  async function importGenerator() {
+    const archive = archiveInput.files[0];
+    archiveInput.value = "";
+    if (!archive) return;
+    const gen = prompt("Name of the imported generator folder:", archive.name.replace(/\.zip$/i, ""));
+    if (!gen) return;
+    try {
+      await api("POST", `/generator-configs/${enc(gen)}/import`, await archive.arrayBuffer(), { raw: true, headers: { "Content-Type": "application/zip" } });
+      toast(`Imported ${gen}`);
+      expanded.add(gen);
+      await drawTree();
+      await switchTo(gen, "generator.yml");
+    } catch (e) {
+      toast(e.message, { bad: true });
+    }
+  }
+
+  async function renameGenerator() {
+    const gen = prompt(`Rename the generator folder ${name} to:`, name);
+    if (!gen || gen === name) return;
+    if (dirty() && !confirm(`Discard unsaved changes to ${file}?`)) return;
+    try {
+      await post(`/generator-configs/${enc(name)}/rename`, { new_name: gen });
+      toast(`Renamed ${name} to ${gen}`);
+      const current = file;
+      expanded.delete(name);
+      trees.delete(name);
+      expanded.add(gen);
+      editor = null;
+      file = null;
+      await drawTree();
+      await switchTo(gen, current || "generator.yml");
     } catch (e) {
       toast(e.message, { bad: true });
     }
