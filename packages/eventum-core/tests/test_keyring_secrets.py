@@ -62,7 +62,7 @@ def _keyring_cli(
         input=stdin,
         capture_output=True,
         text=True,
-        env={**os.environ, "EVENTUM_KEYRING_PASSWORD": password},
+        env={**os.environ, "EVENTUM_KEYRING_PASSWORD": password, "COLUMNS": "200"},
         timeout=60,
         check=False,
     )
@@ -87,3 +87,9 @@ def test_eventum_keyring_command(tmp_path: Path) -> None:
     assert "missing" in missing.stderr
     assert _keyring_cli("remove", "n1", "--cryptfile", path).returncode == 0
     assert _keyring_cli("get", "n1", "--cryptfile", path).returncode == 1
+
+
+def test_help_names_the_default_keyring_file() -> None:
+    """Square brackets in typer help are rich markup: a `[default: ...]` there vanished."""
+    shown = _keyring_cli("get", "--help")
+    assert "cryptfile_pass.cfg" in shown.stdout

@@ -29,7 +29,7 @@ def _cryptfile_option(*, must_exist: bool) -> Any:
         "--cryptfile",
         exists=must_exist,
         dir_okay=False,
-        help="Keyring file [default: the keyring library's cryptfile_pass.cfg].",
+        help="Keyring file (default: the keyring library's cryptfile_pass.cfg).",
     )
 
 
