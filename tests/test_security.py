@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from eventum_core.testing.net import free_port
 
 pytest.importorskip("eventum_server")
 
@@ -47,12 +48,6 @@ class Instance:
         return httpx.Client(base_url=self.url, auth=(USER, PASSWORD) if auth else None, timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
     from eventum_core.keyring_secrets import Keyring
@@ -64,7 +59,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
     (gens / "a.jinja").write_text("{{ timestamp }} event")
     (root / "startup.yml").write_text(f"- id: g\n  path: g\n  params: {{out: {root / 'g.out'}}}\n")
     Keyring(root / "keyring.cfg", password="master").set("token", SECRET)
-    port = _free_port()
+    port = free_port()
     config = root / "eventum.yml"
     config.write_text(
         f"server:\n  host: 127.0.0.1\n  port: {port}\n  max_body_bytes: {MAX_BODY}\n"

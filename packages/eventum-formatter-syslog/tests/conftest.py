@@ -13,16 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from eventum_core.testing.net import free_port
+
 TEMPLATE = (
     "%pri%|%timereported:::date-rfc3339%|%hostname%|%app-name%|%procid%|%msgid%"
     "|%structured-data%|%msg%\\n"
 )
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Rsyslog:

@@ -16,15 +16,10 @@ from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext, UserError
 from eventum_core.testing import InputPluginContract
+from eventum_core.testing.net import free_port
 from eventum_input_http import HttpConfig, HttpInput
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make(tmp_path: Path, **data: Any) -> HttpInput:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import uuid
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 
 from eventum_core import PluginContext, WriteError
 from eventum_core.testing import OutputPluginContract, run_generator
+from eventum_core.testing.net import free_port
 from eventum_output_kafka import KafkaOutput, KafkaOutputConfig
 
 NOW = datetime(2025, 1, 2, tzinfo=UTC)
@@ -27,12 +27,6 @@ if TYPE_CHECKING:
     from conftest import Broker  # the fixture's type only
 
     MakeBroker = Callable[[], Broker]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def validate(tmp_path: Path, data: dict[str, Any]) -> KafkaOutputConfig:

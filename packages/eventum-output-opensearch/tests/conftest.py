@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from eventum_core.testing.net import free_port
 from eventum_core.testing.tls import Pki, make_pki
 
 
@@ -23,12 +24,6 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

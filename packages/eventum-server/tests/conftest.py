@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eventum_core.testing.net import free_port
+
 USER, PASSWORD = "admin", "test-password"
 
 TIMER_GENERATOR = """\
@@ -49,12 +51,6 @@ class Server:
 
     def client(self, *, auth: bool = True) -> httpx.Client:
         return httpx.Client(base_url=self.url, auth=(USER, PASSWORD) if auth else None, timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_instance(root: Path, port: int) -> Path:

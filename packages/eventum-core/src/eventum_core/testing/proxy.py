@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from eventum_core.testing.net import free_port
+
 TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
 _REQUEST = re.compile(r"Request \(file descriptor \d+\): (\S+ \S+)")
 
@@ -27,9 +29,7 @@ class ForwardProxy:
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = free_port()
         self.log = folder / "tinyproxy.log"
         self._config = folder / "tinyproxy.conf"
         # No ConnectPort line: CONNECT may reach any port (test servers take free ones).
