@@ -16,6 +16,8 @@ from eventum_core.app.application import Application
 
 log = structlog.get_logger("eventum.server")
 START_TIMEOUT = 30.0
+# Open streams (an MCP client's event stream, a log WebSocket) are cut after this on shutdown.
+GRACEFUL_SHUTDOWN = 5.0
 
 _VERIFY = {
     None: ssl.CERT_NONE,
@@ -53,7 +55,8 @@ class ServerService:
             port=server.port,
             log_config=None,
             access_log=False,
-            lifespan="off",
+            lifespan="on",  # MCP's session manager runs in the app's lifespan
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
             ws="websockets-sansio",
             **options,
         )
@@ -79,6 +82,8 @@ class ServerService:
         if settings.ui_enabled:
             log.info("Eventum Studio is serving", url=f"{url}/")
         log.info("API is serving", url=f"{url}/api/swagger")
+        if settings.mcp.enabled:
+            log.info("MCP is serving", url=f"{url}{settings.mcp.path}")
 
     def _serve(self) -> None:
         try:

@@ -1,0 +1,329 @@
+"""MCP over Streamable HTTP, served by a real `eventum run` (see conftest.py) and used through the
+MCP SDK's own streamable-HTTP client."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+import yaml
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from .conftest import PASSWORD, USER, Server, free_port, launch, make_instance
+
+TICKER = """\
+input:
+  - linspace: {start: now, end: +1h, count: 36000}
+event:
+  template:
+    mode: all
+    templates:
+      - tick: {template: tick.jinja}
+output:
+  - file: {path: "${params.out}"}
+"""
+LIVE_TOOLS = {
+    "list_generators_live",
+    "get_generator_status",
+    "get_generator_stats",
+    "get_generator_logs",
+    "start_generator",
+    "stop_generator",
+    "register_generator",
+    "unregister_generator",
+    "list_startup_generators",
+}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+
+
+def mcp_instance(root: Path, settings: str) -> Path:
+    """conftest's instance (Studio on) with `settings` under `server.mcp`, startup.yml empty
+    and one more generator, `ticker`: ten lines a second for an hour (live mode)."""
+    config = make_instance(root, free_port())
+    config.write_text(config.read_text() + settings)
+    (root / "startup.yml").write_text("[]\n")
+    ticker = root / "gens" / "ticker"
+    ticker.mkdir()
+    (ticker / "generator.yml").write_text(TICKER)
+    (ticker / "tick.jinja").write_text("tick {{ timestamp.isoformat() }}")
+    return config
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """MCP at /mcp, writes allowed, only 127.0.0.1 (any port) as Host."""
+    root = tmp_path_factory.mktemp("mcp-writable")
+    settings = "server.mcp: {enabled: true, allow_write: true, allowed_hosts: ['127.0.0.1:*']}\n"
+    yield from launch(root, mcp_instance(root, settings))
+
+
+@pytest.fixture(scope="module")
+def read_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """MCP at /assistant/mcp, writes refused (allow_write left at false), any Host."""
+    root = tmp_path_factory.mktemp("mcp-read-only")
+    settings = "server.mcp: {enabled: true, path: /assistant/mcp}\n"
+    yield from launch(root, mcp_instance(root, settings))
+
+
+class Client:
+    def __init__(self, session: ClientSession) -> None:
+        self.session = session
+
+    async def call(self, tool: str, **arguments: Any) -> Any:
+        result = await self.session.call_tool(tool, arguments)
+        assert not result.isError, f"{tool}: {text(result)}"
+        structured = result.structuredContent
+        assert structured is not None, tool
+        return structured.get("result", structured) if set(structured) == {"result"} else structured
+
+    async def fails(self, tool: str, **arguments: Any) -> str:
+        result = await self.session.call_tool(tool, arguments)
+        assert result.isError, f"{tool} should have failed: {text(result)}"
+        return text(result)
+
+
+def text(result: Any) -> str:
+    return "\n".join(getattr(c, "text", "") for c in result.content)
+
+
+@asynccontextmanager
+async def connect(url: str, **client_options: Any) -> AsyncIterator[Client]:
+    """An initialized session over the SDK's streamable-HTTP client."""
+    options = {"auth": (USER, PASSWORD), "timeout": httpx.Timeout(30, read=120), **client_options}
+    async with (
+        httpx.AsyncClient(**options) as http,
+        streamable_http_client(url, http_client=http) as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        with anyio.fail_after(30):
+            await session.initialize()
+        yield Client(session)
+
+
+def talk(url: str, scenario: Callable[[Client], Awaitable[None]], **client_options: Any) -> None:
+    async def main() -> None:
+        async with connect(url, **client_options) as client:
+            with anyio.fail_after(60):
+                await scenario(client)
+
+    anyio.run(main)
+
+
+def leaves(error: BaseException) -> list[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in leaves(inner)]
+    return [error]
+
+
+def wait_for(check: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Awaitable[Any]:
+    async def poll() -> Any:
+        with anyio.fail_after(timeout):
+            while not (value := await check()):
+                await anyio.sleep(0.1)
+            return value
+
+    return poll()
+
+
+def test_mcp_needs_the_api_credentials(writable: Server) -> None:
+    url = f"{writable.url}/mcp"
+    for auth in (None, (USER, "wrong"), ("intruder", PASSWORD)):
+        response = httpx.post(url, json=INITIALIZE, headers=MCP_HEADERS, auth=auth)
+        assert response.status_code == 401, auth
+        assert response.headers["www-authenticate"].startswith("Basic")
+
+    with pytest.raises(BaseExceptionGroup) as refused:  # the SDK client's task groups
+        talk(url, lambda client: anyio.sleep(0), auth=(USER, "wrong"))
+    statuses = [e.response.status_code for e in leaves(refused.value) if hasattr(e, "response")]
+    assert statuses == [401], leaves(refused.value)
+
+    # Studio's session cookie is accepted as the API accepts it.
+    login = httpx.post(f"{writable.url}/api/auth/login", auth=(USER, PASSWORD))
+    cookies = {"session_id": login.cookies["session_id"]}
+
+    async def scenario(client: Client) -> None:
+        assert isinstance(await client.call("list_generators_live"), list)
+
+    talk(url, scenario, auth=None, cookies=cookies)
+
+
+def test_tools_resources_and_prompts_over_http(writable: Server) -> None:
+    async def scenario(client: Client) -> None:
+        tools = {t.name: t for t in (await client.session.list_tools()).tools}
+        assert set(tools) >= LIVE_TOOLS
+        assert {"write_generator_file", "validate_generator", "run_generator"} <= set(tools)
+        assert tools["start_generator"].annotations.readOnlyHint is False
+        assert tools["unregister_generator"].annotations.destructiveHint is True
+        assert tools["get_generator_logs"].annotations.readOnlyHint is True
+        resources = {str(r.uri) for r in (await client.session.list_resources()).resources}
+        assert "eventum://templating/reference" in resources
+        reference = await client.session.read_resource("eventum://templating/reference")
+        assert "module.rand" in reference.contents[0].text  # type: ignore[union-attr]
+        prompts = {p.name for p in (await client.session.list_prompts()).prompts}
+        assert prompts == {"create_generator", "live_ops"}
+        live_ops = await client.session.get_prompt("live_ops")
+        assert "register_generator" in live_ops.messages[0].content.text  # type: ignore[union-attr]
+        # The authoring tools work on the instance's generators folder.
+        assert "ticker" in await client.call("list_generators")
+
+    talk(f"{writable.url}/mcp", scenario)
+
+
+def test_a_generator_registered_started_watched_stopped_and_unregistered(
+    writable: Server,
+) -> None:
+    out = writable.root / "ticker.out"
+    startup = writable.root / "startup.yml"
+
+    async def scenario(client: Client) -> None:
+        registered = await client.call(
+            "register_generator", name="ticker", params={"out": str(out)}, autostart=False
+        )
+        assert registered == {"id": "ticker", "registered": True}
+        entries = yaml.safe_load(startup.read_text())
+        assert entries == [
+            {"id": "ticker", "path": "ticker", "params": {"out": str(out)}, "autostart": False}
+        ]
+        assert [e["id"] for e in await client.call("list_startup_generators")] == ["ticker"]
+        assert "already" in await client.fails("register_generator", name="ticker")
+        (status,) = await client.call("list_generators_live")
+        assert (status["id"], status["status"], status["path"]) == (
+            "ticker",
+            "idle",
+            "ticker/generator.yml",
+        )
+
+        assert (await client.call("start_generator", generator_id="ticker"))["started"] is True
+
+        async def written() -> int:
+            stats = await client.call("get_generator_stats", generator_id="ticker")
+            assert stats["status"] in ("starting", "running"), stats
+            return int(stats.get("total_written", 0))
+
+        assert await wait_for(written) > 0
+        status = await client.call("get_generator_status", generator_id="ticker")
+        assert status["status"] == "running"
+        assert status["is_running"] is True
+        logs = await client.call("get_generator_logs", generator_id="ticker", lines=5)
+        assert any("generator started" in line for line in logs["lines"]), logs
+        assert len(logs["lines"]) <= 5
+
+        stopped = await client.call("stop_generator", generator_id="ticker")
+        assert (stopped["stopped"], stopped["status"]) == (True, "stopped")
+        stats = await client.call("get_generator_stats", generator_id="ticker")
+        assert stats["total_written"] == len(out.read_text().splitlines())
+
+        assert await client.call("unregister_generator", generator_id="ticker") == {
+            "id": "ticker",
+            "unregistered": True,
+        }
+        assert await client.call("list_generators_live") == []
+        assert "not found" in await client.fails("get_generator_status", generator_id="ticker")
+        assert "neither" in await client.fails("unregister_generator", generator_id="ticker")
+
+    talk(f"{writable.url}/mcp", scenario)
+    assert yaml.safe_load(startup.read_text()) == []
+    assert out.read_text().startswith("tick ")
+
+
+def test_writes_are_refused_unless_allow_write(read_only: Server) -> None:
+    url = f"{read_only.url}/assistant/mcp"
+    startup_before = (read_only.root / "startup.yml").read_text()
+
+    async def scenario(client: Client) -> None:
+        refusals = [
+            await client.fails("register_generator", name="ticker"),
+            await client.fails("start_generator", generator_id="ticker"),
+            await client.fails("stop_generator", generator_id="ticker"),
+            await client.fails("unregister_generator", generator_id="ticker"),
+            await client.fails(
+                "write_generator_file", name="ticker", relative_path="a.yml", content=""
+            ),
+            await client.fails("delete_generator", name="ticker"),
+            await client.fails("run_generator", name="ticker", timeout_seconds=1),
+        ]
+        assert all("server.mcp.allow_write is false" in r for r in refusals), refusals
+        # Reading still works.
+        assert await client.call("list_generators_live") == []
+        assert await client.call("list_startup_generators") == []
+        assert (await client.call("validate_generator", name="ticker", params={"out": "x"}))[
+            "valid"
+        ]
+
+    talk(url, scenario)
+    assert (read_only.root / "startup.yml").read_text() == startup_before
+    assert (read_only.root / "gens" / "ticker" / "generator.yml").exists()
+
+
+def test_hosts_outside_allowed_hosts_are_refused(writable: Server, read_only: Server) -> None:
+    url = f"{writable.url}/mcp"
+    auth = (USER, PASSWORD)
+    rebound = {**MCP_HEADERS, "Host": "attacker.example"}
+    assert httpx.post(url, json=INITIALIZE, headers=rebound, auth=auth).status_code == 421
+    foreign = {**MCP_HEADERS, "Origin": "http://attacker.example"}
+    assert httpx.post(url, json=INITIALIZE, headers=foreign, auth=auth).status_code == 403
+    same = {**MCP_HEADERS, "Origin": writable.url}
+    assert httpx.post(url, json=INITIALIZE, headers=same, auth=auth).status_code == 200
+    # Without allowed_hosts there is no check.
+    open_url = f"{read_only.url}/assistant/mcp"
+    assert httpx.post(open_url, json=INITIALIZE, headers=rebound, auth=auth).status_code == 200
+
+
+def test_the_path_setting_is_honoured(read_only: Server) -> None:
+    auth = (USER, PASSWORD)
+    assert httpx.get(f"{read_only.url}/mcp", auth=auth).status_code == 404
+    assert httpx.post(f"{read_only.url}/assistant/mcp", auth=auth).status_code != 404
+    # The API goes on beside MCP.
+    assert httpx.get(f"{read_only.url}/api/generators/", auth=auth).json() == []
+
+
+def test_without_mcp_enabled_there_is_no_mcp_and_its_sdk_is_not_loaded(tmp_path: Path) -> None:
+    config = make_instance(tmp_path, free_port())  # server.mcp left out: disabled
+    check = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from starlette.testclient import TestClient\n"
+        "from eventum_core.app.application import Application\n"
+        "from eventum_server.app import create_app\n"
+        f"app = create_app(Application.from_config(Path({str(config)!r})))\n"
+        f"status = TestClient(app).get('/mcp', auth=({USER!r}, {PASSWORD!r})).status_code\n"
+        "loaded = sorted(m for m in ('mcp', 'eventum_mcp') if m in sys.modules)\n"
+        "print(json.dumps([status, loaded]))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout) == [404, []]
+
+
+def test_a_missing_eventum_mcp_is_a_one_line_startup_error(tmp_path: Path) -> None:
+    config = mcp_instance(tmp_path, "server.mcp.enabled: true\n")
+    blocked = (
+        "import sys\n"
+        "sys.modules['eventum_mcp'] = None  # as if eventum-mcp were not installed\n"
+        "from pathlib import Path\n"
+        "from eventum_core.app.main import run_application\n"
+        f"sys.exit(run_application(Path({str(config)!r})))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 1
+    assert "pip install 'eventum-server[mcp]'" in run.stderr, run.stderr
