@@ -1,6 +1,7 @@
 """The FastAPI app: Eventum's routers under `/api`, `/metrics`, docs at `/api/swagger|redoc`,
-and Eventum Studio at `/` when `server.ui_enabled`. Studio uses only the API, so the API is
-served whenever Studio is, even with `server.api_enabled: false`."""
+Eventum Studio at `/` when `server.ui_enabled`, and MCP at `server.mcp.path` when
+`server.mcp.enabled`. Studio uses only the API, so the API is served whenever Studio is, even
+with `server.api_enabled: false`."""
 
 from __future__ import annotations
 
@@ -58,12 +59,19 @@ def create_app(application: Application) -> FastAPI:
         startup,
     )
 
+    server = application.settings.server
+    mcp = None
+    if server.mcp.enabled:
+        from eventum_server.mcp import MCPEndpoint  # the MCP SDK loads only when it is enabled
+
+        mcp = MCPEndpoint(application)
     app = FastAPI(
         title="Eventum API",
         version=__version__,
         docs_url="/api/swagger",
         redoc_url="/api/redoc",
         openapi_url="/api/openapi.json",
+        lifespan=mcp.lifespan() if mcp is not None else None,
     )
     app.state.application = application
     app.state.sessions = Sessions()
@@ -97,9 +105,11 @@ def create_app(application: Application) -> FastAPI:
 
     for kind, _ in _STATUS:
         app.add_exception_handler(kind, user_error)
-    if application.settings.server.ui_enabled:
+    if mcp is not None:
+        mcp.mount(app)
+    if server.ui_enabled:
         from eventum_server.studio import mount_studio
 
         mount_studio(app)
-    app.add_middleware(BodyLimit, max_bytes=application.settings.server.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=server.max_body_bytes)
     return app
