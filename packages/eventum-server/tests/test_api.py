@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -29,6 +30,12 @@ def test_health_and_docs_are_public_everything_else_needs_auth(server: Server) -
     assert anonymous.get("/api/healthz").json()["status"] == "ok"
     assert anonymous.get("/api/swagger").status_code == 200
     assert anonymous.get("/api/redoc").status_code == 200
+    asyncapi = yaml.safe_load(anonymous.get("/api/asyncapi.yml").text)
+    assert {c["address"] for c in asyncapi["channels"].values()} == {
+        "/api/instance/logs/main",
+        "/api/generators/{id}/logs",
+    }
+    assert "/api/generators/{id}/logs" in anonymous.get("/api/asyncapi").text
     schema = anonymous.get("/api/openapi.json").json()
     for path, methods in schema["paths"].items():
         if path in ("/api/healthz", "/api/auth/login"):
@@ -401,4 +408,3 @@ def test_zz_sigterm_flushes_everything(server: Server) -> None:
         Path(server.root / "script.out.copy").read_text()
         == (server.root / "script.out").read_text()
     )
-

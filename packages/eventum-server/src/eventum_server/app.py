@@ -49,6 +49,7 @@ def _generator_folder(request: Request, application: Application) -> Path | None
 def create_app(application: Application) -> FastAPI:
     from eventum_server.routers import (
         auth,
+        docs,
         generator_configs,
         generators,
         instance,
@@ -78,6 +79,7 @@ def create_app(application: Application) -> FastAPI:
     protected: Any = [Depends(require_user)]
     app.include_router(auth.router, prefix="/api/auth", tags=["auth"])
     app.include_router(observability.public, prefix="/api", tags=["health"])
+    app.include_router(docs.router, prefix="/api", include_in_schema=False)
     app.include_router(observability.router, dependencies=protected, tags=["metrics"])
     for module, prefix, tag in (
         (instance, "/api/instance", "instance"),
