@@ -291,7 +291,9 @@ def test_hosts_outside_allowed_hosts_are_refused(writable: Server, read_only: Se
 def test_the_path_setting_is_honoured(read_only: Server) -> None:
     auth = (USER, PASSWORD)
     assert httpx.get(f"{read_only.url}/mcp", auth=auth).status_code == 404
-    assert httpx.post(f"{read_only.url}/assistant/mcp", auth=auth).status_code != 404
+    url = f"{read_only.url}/assistant/mcp"
+    for at in (url, f"{url}/"):  # with or without the trailing slash
+        assert httpx.post(at, json=INITIALIZE, headers=MCP_HEADERS, auth=auth).status_code == 200
     # The API goes on beside MCP.
     assert httpx.get(f"{read_only.url}/api/generators/", auth=auth).json() == []
 
