@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from eventum_core.testing.net import free_port
+from eventum_core.testing.net import free_port, wait_listening
 
 TEMPLATE = (
     "%pri%|%timereported:::date-rfc3339%|%hostname%|%app-name%|%procid%|%msgid%"
@@ -47,16 +47,9 @@ input(type="imudp" address="127.0.0.1" port="{self.udp_port}" ruleset="received"
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError((folder / "rsyslogd.log").read_text())
-            try:
-                socket.create_connection(("127.0.0.1", self.tcp_port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("rsyslogd did not start listening")
+        if not wait_listening(self.tcp_port, self.process):
+            log = (folder / "rsyslogd.log").read_text()
+            raise RuntimeError(f"rsyslogd did not start listening: {log}")
 
     def lines(self, count: int, timeout: float = 10) -> list[str]:
         """The received messages as `pri|time|host|app|procid|msgid|sd|msg`, once `count` are in."""

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
-from eventum_core.testing.net import free_port
+from eventum_core.testing.net import free_port, wait_listening
 
 
 class Broker:
@@ -70,16 +68,9 @@ class Broker:
 
     def _wait_listening(self) -> None:
         assert self.process is not None
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"noida-db exited: {(self.data_dir / 'noida.log').read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("noida-db did not start listening")
+        if not wait_listening(self.port, self.process, timeout=15):
+            log = (self.data_dir / "noida.log").read_text()
+            raise RuntimeError(f"noida-db did not start listening: {log}")
 
     def stop(self) -> None:
         """Take Kafka down; `start()` brings it back on the same port with its data."""

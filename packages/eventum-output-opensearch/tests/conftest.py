@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from eventum_core.testing.net import free_port
+from eventum_core.testing.net import free_port, wait_listening
 from eventum_core.testing.tls import Pki, make_pki
 
 
@@ -95,15 +93,8 @@ http {{
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.02)
+        if wait_listening(self.port, self.process):
+            return self
         log = (
             (self.folder / "error.log").read_text() if (self.folder / "error.log").exists() else ""
         )

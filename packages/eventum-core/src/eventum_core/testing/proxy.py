@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 from types import TracebackType
 
-from eventum_core.testing.net import free_port
+from eventum_core.testing.net import free_port, wait_listening
 
 TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
 _REQUEST = re.compile(r"Request \(file descriptor \d+\): (\S+ \S+)")
@@ -49,15 +47,8 @@ class ForwardProxy:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.02)
+        if wait_listening(self.port, self._process):
+            return self
         self.stop()
         raise RuntimeError(f"tinyproxy did not start: {self._log_text()}")
 
