@@ -99,15 +99,15 @@ class _Connection(Urllib3HttpConnection):
 
     proxy_url: ClassVar[str | None] = None
 
-    def __init__(self, *args: Any, pool_maxsize: int = POOL_SIZE, **kwargs: Any) -> None:
-        super().__init__(*args, pool_maxsize=pool_maxsize, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if self.proxy_url:
             pool = self._urllib3_pool_factory()
             tls = {k: getattr(pool, k) for k in _TLS_KEYS if getattr(pool, k, None) is not None}
             # The proxy's pools keep as many connections as the direct one: urllib3's default
             # of 1 discards the connections of concurrent writes ("pool is full").
             manager = urllib3.ProxyManager(
-                self.proxy_url, timeout=self.timeout, maxsize=pool_maxsize, **tls
+                self.proxy_url, timeout=self.timeout, maxsize=kwargs["pool_maxsize"], **tls
             )
             self._urllib3_pool_factory = lambda: _ProxiedPool(manager, self.host)
             self._create_urllib3_pool()
