@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 
 from eventum_core.app.settings import load_settings
 from eventum_core.app.startup import load_startup
+from eventum_core.testing.net import free_port
 
 if TYPE_CHECKING:
     from conftest import Machine, Service  # fixture types only
@@ -101,9 +101,7 @@ def test_the_installed_unit_runs_eventum_which_starts_and_stops_cleanly(
     assert command[-1] == str(config_dir / "eventum.yml")
     verify_unit(machine.unit)
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     settings_file = config_dir / "eventum.yml"
     text = settings_file.read_text()
     assert "server.port: 9474\n" in text
