@@ -4,6 +4,7 @@ written by one generator and read by others in the same process, as in Eventum."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -53,9 +54,9 @@ STARTUP = """\
 """
 
 
-@pytest.fixture(scope="module")
-def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("scenarios")
+def scenario_instance(root: Path) -> Path:
+    """An instance whose `writer` sets a global that three `reader`s print: one in its scenario
+    (`corp`), one in another (`other`), one in none. Only the writer starts by itself."""
     config = make_instance(root, free_port())
     for name, template in (("writer", WRITER), ("reader", READER)):
         folder = root / "gens" / name
@@ -63,7 +64,13 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         (folder / "generator.yml").write_text(GENERATOR)
         (folder / "main.jinja").write_text(template)
     (root / "startup.yml").write_text(STARTUP.format(root=root))
-    yield from launch(root, config)
+    return config
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("scenarios")
+    yield from launch(root, scenario_instance(root))
 
 
 def run_to_the_end(client: httpx.Client, generator_id: str) -> None:

@@ -6,6 +6,7 @@ const main = document.getElementById("main");
 const pages = {
   generators: () => import("./pages/generators.js"),
   generator: () => import("./pages/generator.js"),
+  scenarios: () => import("./pages/scenarios.js"),
   editor: () => import("./pages/editor.js"),
   preview: () => import("./pages/preview.js"),
   settings: () => import("./pages/settings.js"),
