@@ -26,7 +26,7 @@ DEFAULT_PASSWORD = "eventum"
 
 
 class KeyringError(UserError):
-    """The keyring cannot be opened (wrong password, unreadable file) or a name is invalid."""
+    """The keyring cannot be opened (wrong password, unreadable file): the server answers 503."""
 
 
 def master_password() -> tuple[str, bool]:
@@ -38,8 +38,8 @@ def master_password() -> tuple[str, bool]:
 
 
 def _check_name(name: str) -> str:
-    if not name or not name.strip():
-        raise KeyringError("secret name must not be blank")
+    if not name or not name.strip():  # str.strip also takes U+0085 and the other Unicode spaces
+        raise UserError("secret name must not be blank")
     return name
 
 
