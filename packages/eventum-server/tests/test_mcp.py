@@ -4,8 +4,10 @@ MCP SDK's own streamable-HTTP client."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +19,8 @@ import pytest
 import yaml
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+
+from eventum_server.service import GRACEFUL_SHUTDOWN
 
 from .conftest import PASSWORD, USER, Server, free_port, launch, make_instance
 
@@ -329,3 +333,25 @@ def test_a_missing_eventum_mcp_is_a_one_line_startup_error(tmp_path: Path) -> No
     )
     assert run.returncode == 1
     assert "pip install 'eventum-server[mcp]'" in run.stderr, run.stderr
+
+
+def test_eventum_stops_at_once_while_a_client_holds_its_event_stream(tmp_path: Path) -> None:
+    """The stream an MCP client keeps open is ended, not waited for and then cut."""
+    instance = launch(tmp_path, mcp_instance(tmp_path, "server.mcp.enabled: true\n"))
+    server = next(instance)
+    try:
+
+        async def scenario(client: Client) -> None:
+            await client.call("list_generators_live")
+            await anyio.sleep(0.3)  # the client has opened its GET event stream by now
+            began = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            code = await anyio.to_thread.run_sync(server.process.wait, 30)
+            assert (code, time.monotonic() - began < GRACEFUL_SHUTDOWN) == (0, True)
+
+        talk(f"{server.url}/mcp", scenario)
+    finally:
+        instance.close()
+    log = (tmp_path / "stderr.txt").read_text()
+    assert "Traceback" not in log and "graceful shutdown exceeded" not in log, log
+    assert "Processing request" not in log  # the SDK's INFO lines: third-party level

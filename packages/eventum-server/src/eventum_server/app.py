@@ -107,6 +107,7 @@ def create_app(application: Application) -> FastAPI:
 
     for kind, _ in _STATUS:
         app.add_exception_handler(kind, user_error)
+    app.state.mcp = mcp
     if mcp is not None:
         mcp.mount(app)
     if server.ui_enabled:

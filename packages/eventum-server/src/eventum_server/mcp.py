@@ -9,13 +9,15 @@ SDK's DNS-rebinding protection (Host and Origin checked); tools that write are r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventum_core.app.application import Application
 from eventum_server.security import require_user
@@ -44,6 +46,12 @@ class MCPEndpoint:
 
         settings = application.settings
         options = settings.server.mcp
+        # The SDK logs every request at INFO: keep it to log.third_party_level, as uvicorn's.
+        quiet = max(
+            logging.getLevelName(settings.log.third_party_level.upper()),
+            logging.getLevelName(settings.log.level.upper()),
+        )
+        logging.getLogger("mcp").setLevel(quiet)
         workspace = Workspace(
             settings.path.generators_dir,
             str(settings.path.generator_config_filename),
@@ -68,7 +76,8 @@ class MCPEndpoint:
         server.streamable_http_app()  # creates the session manager with those settings
         self._session_manager = server.session_manager
         self.path = options.path
-        self._handler = _Authenticated(StreamableHTTPASGIApp(self._session_manager))
+        self._streams = _Streams(StreamableHTTPASGIApp(self._session_manager))
+        self._handler = _Authenticated(self._streams)
 
     def mount(self, app: FastAPI) -> None:
         """At the path, with and without a trailing slash (clients are configured both ways);
@@ -84,6 +93,45 @@ class MCPEndpoint:
                 yield
 
         return run
+
+    def end_streams(self) -> None:
+        """End the event streams clients hold open (call it in the server's loop as it shuts
+        down): the server then stops at once instead of waiting for them, then cutting them."""
+        self._streams.end()
+
+
+class _Streams:
+    """The transport, with each open GET (a client's event stream) ended cleanly on request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._open: set[anyio.CancelScope] = set()
+
+    def end(self) -> None:
+        for stream in list(self._open):
+            stream.cancel()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") != "GET":
+            await self.app(scope, receive, send)
+            return
+        response = {"started": False, "ended": False}
+
+        async def tracked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["started"] = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                response["ended"] = True
+            await send(message)
+
+        with anyio.CancelScope() as stream:
+            self._open.add(stream)
+            try:
+                await self.app(scope, receive, tracked)
+            finally:
+                self._open.discard(stream)
+        if stream.cancelled_caught and response["started"] and not response["ended"]:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 class _Authenticated:

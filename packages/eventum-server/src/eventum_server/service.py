@@ -62,12 +62,10 @@ class ServerService:
         )
 
     def start(self) -> None:
-        import uvicorn
-
         settings = self.application.settings.server
         if settings.auth.user == "eventum" and settings.auth.password == "eventum":
             log.warning("the API uses the default credentials: change server.auth in eventum.yml")
-        self._server = uvicorn.Server(self.config())
+        self._server = _server_class()(self.config())
         self._thread = threading.Thread(target=self._serve, name="eventum-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
@@ -96,6 +94,21 @@ class ServerService:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(15)
+
+
+def _server_class() -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn, ending MCP clients' open event streams before it waits for requests."""
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            mcp = getattr(self.config.app.state, "mcp", None)
+            if mcp is not None:
+                mcp.end_streams()
+            await super().shutdown(sockets)
+
+    return Server
 
 
 def create_service(application: Application) -> ServerService | None:
