@@ -50,6 +50,8 @@ def test_both_spellings_of_server_switches(tmp_path: Path) -> None:
     assert not settings.server.api_enabled
     assert not settings.server.ui_enabled
     assert not settings.server.enabled
+    path.write_text(path.read_text() + "server.mcp.enabled: true\n")
+    assert load_settings(path).server.enabled  # MCP over HTTP alone still needs the server
 
 
 def test_dotted_keys_at_depth_and_errors_name_the_field(tmp_path: Path) -> None:

@@ -88,7 +88,8 @@ class ServerSettings(_Model):
 
     @property
     def enabled(self) -> bool:
-        return self.api_enabled or self.ui_enabled
+        """Whether `eventum run` serves anything: the API, Studio or MCP over HTTP."""
+        return self.api_enabled or self.ui_enabled or self.mcp.enabled
 
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
