@@ -80,10 +80,11 @@ def make_instance(root: Path, port: int) -> Path:
     return config
 
 
-def launch(root: Path, config: Path, *, scheme: str = "http") -> Iterator[Server]:
+def launch(root: Path, config: Path, *, scheme: str = "http", api: bool = True) -> Iterator[Server]:
     """`eventum run -c config` until the caller is done; its API answers before this yields.
 
-    Over TLS (`scheme="https"`) readiness is a completed TCP connection: the caller checks TLS.
+    Over TLS (`scheme="https"`), or without the API (`api=False`), readiness is a completed TCP
+    connection: the caller checks the rest.
     """
     port = int(config.read_text().split("port: ")[1].split()[0])
     env = {**os.environ, "EVENTUM_KEYRING_PASSWORD": "master"}
@@ -97,7 +98,7 @@ def launch(root: Path, config: Path, *, scheme: str = "http") -> Iterator[Server
     deadline = time.monotonic() + 60
     while True:
         try:
-            if scheme == "https":
+            if scheme == "https" or not api:
                 socket.create_connection(("127.0.0.1", port), timeout=2).close()
                 break
             if httpx.get(f"{url}/api/healthz", timeout=2).status_code == 200:

@@ -302,6 +302,24 @@ def test_the_path_setting_is_honoured(read_only: Server) -> None:
     assert httpx.get(f"{read_only.url}/api/generators/", auth=auth).json() == []
 
 
+def test_mcp_alone_without_the_api_or_studio(tmp_path: Path) -> None:
+    """As in Eventum, MCP is its own switch: with the API and Studio off, only MCP is served."""
+    settings = "server.api_enabled: false\nserver.ui_enabled: false\nserver.mcp.enabled: true\n"
+    instance = launch(tmp_path, mcp_instance(tmp_path, settings), api=False)
+    server = next(instance)
+    try:
+        auth = (USER, PASSWORD)
+        for path in ("/api/healthz", "/api/generators/", "/api/swagger", "/"):
+            assert httpx.get(f"{server.url}{path}", auth=auth).status_code == 404, path
+
+        async def scenario(client: Client) -> None:
+            assert await client.call("list_generators") == ["script", "ticker", "timer"]
+
+        talk(f"{server.url}/mcp", scenario)
+    finally:
+        instance.close()
+
+
 def test_without_mcp_enabled_there_is_no_mcp_and_its_sdk_is_not_loaded(tmp_path: Path) -> None:
     config = make_instance(tmp_path, free_port())  # server.mcp left out: disabled
     check = (

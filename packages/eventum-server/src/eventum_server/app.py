@@ -1,7 +1,7 @@
 """The FastAPI app: Eventum's routers under `/api`, `/metrics`, docs at `/api/swagger|redoc`,
 Eventum Studio at `/` when `server.ui_enabled`, and MCP at `server.mcp.path` when
 `server.mcp.enabled`. Studio uses only the API, so the API is served whenever Studio is, even
-with `server.api_enabled: false`."""
+with `server.api_enabled: false`; MCP alone serves no API."""
 
 from __future__ import annotations
 
@@ -46,21 +46,12 @@ def _generator_folder(request: Request, application: Application) -> Path | None
     return application.settings.path.generators_dir / name if isinstance(name, str) else None
 
 
-def create_app(application: Application) -> FastAPI:
-    from eventum_server.routers import (
-        auth,
-        docs,
-        generator_configs,
-        generators,
-        instance,
-        observability,
-        preview,
-        scenarios,
-        secrets,
-        startup,
-    )
+_DOCS = {"docs_url": "/api/swagger", "redoc_url": "/api/redoc", "openapi_url": "/api/openapi.json"}
 
+
+def create_app(application: Application) -> FastAPI:
     server = application.settings.server
+    api = server.api_enabled or server.ui_enabled  # Studio uses only the API
     mcp = None
     if server.mcp.enabled:
         from eventum_server.mcp import MCPEndpoint  # the MCP SDK loads only when it is enabled
@@ -69,31 +60,13 @@ def create_app(application: Application) -> FastAPI:
     app = FastAPI(
         title="Eventum API",
         version=__version__,
-        docs_url="/api/swagger",
-        redoc_url="/api/redoc",
-        openapi_url="/api/openapi.json",
+        **(_DOCS if api else dict.fromkeys(_DOCS)),
         lifespan=mcp.lifespan() if mcp is not None else None,
     )
     app.state.application = application
     app.state.sessions = Sessions()
-    protected: Any = [Depends(require_user)]
-    app.include_router(auth.router, prefix="/api/auth", tags=["auth"])
-    app.include_router(observability.public, prefix="/api", tags=["health"])
-    app.include_router(docs.router, prefix="/api", include_in_schema=False)
-    app.include_router(observability.router, dependencies=protected, tags=["metrics"])
-    for module, prefix, tag in (
-        (instance, "/api/instance", "instance"),
-        (generator_configs, "/api/generator-configs", "generator-configs"),
-        (preview, "/api/preview", "preview"),
-        (generators, "/api/generators", "generators"),
-        (startup, "/api/startup", "startup"),
-        (scenarios, "/api/scenarios", "scenarios"),
-        (secrets, "/api/secrets", "secrets"),
-    ):
-        app.include_router(module.router, prefix=prefix, tags=[tag], dependencies=protected)
-        ws = getattr(module, "websockets", None)
-        if ws is not None:  # WebSockets check credentials themselves (no 401 on a handshake)
-            app.include_router(ws, prefix=prefix, tags=[tag])
+    if api:
+        _include_api(app)
 
     async def user_error(request: Request, error: Exception) -> JSONResponse:
         code = next(code for kind, code in _STATUS if isinstance(error, kind))
@@ -116,3 +89,37 @@ def create_app(application: Application) -> FastAPI:
         mount_studio(app)
     app.add_middleware(BodyLimit, max_bytes=server.max_body_bytes)
     return app
+
+
+def _include_api(app: FastAPI) -> None:
+    from eventum_server.routers import (
+        auth,
+        docs,
+        generator_configs,
+        generators,
+        instance,
+        observability,
+        preview,
+        scenarios,
+        secrets,
+        startup,
+    )
+
+    protected: Any = [Depends(require_user)]
+    app.include_router(auth.router, prefix="/api/auth", tags=["auth"])
+    app.include_router(observability.public, prefix="/api", tags=["health"])
+    app.include_router(docs.router, prefix="/api", include_in_schema=False)
+    app.include_router(observability.router, dependencies=protected, tags=["metrics"])
+    for module, prefix, tag in (
+        (instance, "/api/instance", "instance"),
+        (generator_configs, "/api/generator-configs", "generator-configs"),
+        (preview, "/api/preview", "preview"),
+        (generators, "/api/generators", "generators"),
+        (startup, "/api/startup", "startup"),
+        (scenarios, "/api/scenarios", "scenarios"),
+        (secrets, "/api/secrets", "secrets"),
+    ):
+        app.include_router(module.router, prefix=prefix, tags=[tag], dependencies=protected)
+        ws = getattr(module, "websockets", None)
+        if ws is not None:  # WebSockets check credentials themselves (no 401 on a handshake)
+            app.include_router(ws, prefix=prefix, tags=[tag])

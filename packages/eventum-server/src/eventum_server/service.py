@@ -17,7 +17,7 @@ from eventum_core.app.application import Application
 log = structlog.get_logger("eventum.server")
 START_TIMEOUT = 30.0
 # Open streams (an MCP client's event stream, a log WebSocket) are cut after this on shutdown.
-GRACEFUL_SHUTDOWN = 5.0
+GRACEFUL_SHUTDOWN = 5  # seconds
 
 _VERIFY = {
     None: ssl.CERT_NONE,
@@ -79,7 +79,8 @@ class ServerService:
         url = f"{'https' if settings.ssl.enabled else 'http'}://{settings.host}:{settings.port}"
         if settings.ui_enabled:
             log.info("Eventum Studio is serving", url=f"{url}/")
-        log.info("API is serving", url=f"{url}/api/swagger")
+        if settings.api_enabled or settings.ui_enabled:
+            log.info("API is serving", url=f"{url}/api/swagger")
         if settings.mcp.enabled:
             log.info("MCP is serving", url=f"{url}{settings.mcp.path}")
 
@@ -103,7 +104,8 @@ def _server_class() -> Any:
         """uvicorn, ending MCP clients' open event streams before it waits for requests."""
 
         async def shutdown(self, sockets: Any = None) -> None:
-            mcp = getattr(self.config.app.state, "mcp", None)
+            app: Any = self.config.app  # ours: a FastAPI app
+            mcp = getattr(app.state, "mcp", None)
             if mcp is not None:
                 mcp.end_streams()
             await super().shutdown(sockets)
@@ -112,8 +114,9 @@ def _server_class() -> Any:
 
 
 def create_service(application: Application) -> ServerService | None:
-    """The server when eventum.yml enables the API or Studio (`server.api_enabled` /
-    `server.ui_enabled`, or 2.8's `server.api.enabled` / `server.ui.enabled`)."""
+    """The server when eventum.yml enables the API, Studio or MCP (`server.api_enabled` /
+    `server.ui_enabled`, or 2.8's `server.api.enabled` / `server.ui.enabled`;
+    `server.mcp.enabled`)."""
     if not application.settings.server.enabled:
         return None
     return ServerService(application)
