@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from mcp.types import CallToolResult
+
+from eventum_mcp.testing import Client
 
 LINES = """\
 input:
@@ -65,36 +64,6 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
-
-
-class Client:
-    """A session with the server, and its stderr (logs, and what outputs wrote to stdout)."""
-
-    def __init__(self, session: ClientSession, stderr: Path) -> None:
-        self.session = session
-        self.stderr = stderr
-
-    async def call(self, tool: str, **arguments: Any) -> Any:
-        """The tool's answer; fails the test if the tool failed."""
-        result = await self.session.call_tool(tool, arguments)
-        assert not result.isError, f"{tool}: {text(result)}"
-        structured = result.structuredContent
-        assert structured is not None, tool
-        return structured.get("result", structured) if set(structured) == {"result"} else structured
-
-    async def fails(self, tool: str, **arguments: Any) -> str:
-        """The error message of a call that must fail."""
-        result = await self.session.call_tool(tool, arguments)
-        assert result.isError, f"{tool} should have failed: {text(result)}"
-        return text(result)
-
-    async def resource(self, uri: str) -> Any:
-        contents = (await self.session.read_resource(uri)).contents  # type: ignore[arg-type]
-        return json.loads(contents[0].text)  # type: ignore[union-attr]
-
-
-def text(result: CallToolResult) -> str:
-    return "\n".join(getattr(c, "text", "") for c in result.content)
 
 
 @asynccontextmanager

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from eventum_mcp.testing import INITIALIZE
+
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
 
 
@@ -63,16 +65,7 @@ def test_generators_dir_is_required_and_must_exist(tmp_path: Path) -> None:
 def test_stdout_carries_only_json_rpc(generators: Path) -> None:
     """Debug logs and a generator writing to stdout all land in stderr."""
     requests = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "test", "version": "0"},
-            },
-        },
+        INITIALIZE,
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {
             "jsonrpc": "2.0",

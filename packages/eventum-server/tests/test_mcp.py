@@ -20,6 +20,7 @@ import yaml
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from eventum_mcp.testing import INITIALIZE, Client
 from eventum_server.service import GRACEFUL_SHUTDOWN
 
 from .conftest import PASSWORD, USER, Server, free_port, launch, make_instance
@@ -45,16 +46,6 @@ LIVE_TOOLS = {
     "register_generator",
     "unregister_generator",
     "list_startup_generators",
-}
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "test", "version": "1"},
-    },
 }
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 
@@ -86,27 +77,6 @@ def read_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("mcp-read-only")
     settings = "server.mcp: {enabled: true, path: /assistant/mcp}\n"
     yield from launch(root, mcp_instance(root, settings))
-
-
-class Client:
-    def __init__(self, session: ClientSession) -> None:
-        self.session = session
-
-    async def call(self, tool: str, **arguments: Any) -> Any:
-        result = await self.session.call_tool(tool, arguments)
-        assert not result.isError, f"{tool}: {text(result)}"
-        structured = result.structuredContent
-        assert structured is not None, tool
-        return structured.get("result", structured) if set(structured) == {"result"} else structured
-
-    async def fails(self, tool: str, **arguments: Any) -> str:
-        result = await self.session.call_tool(tool, arguments)
-        assert result.isError, f"{tool} should have failed: {text(result)}"
-        return text(result)
-
-
-def text(result: Any) -> str:
-    return "\n".join(getattr(c, "text", "") for c in result.content)
 
 
 @asynccontextmanager
