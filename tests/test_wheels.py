@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,26 @@ def test_wheels_install_and_run_in_a_clean_venv(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert len(run.stdout.splitlines()) == 20
+
+    # eventum-standard has no server: `eventum run` with the server on (eventum.yml's default)
+    # still runs its generators and says what is missing.
+    (tmp_path / "gens").mkdir()
+    (tmp_path / "startup.yml").write_text("[]\n")
+    settings = tmp_path / "eventum.yml"
+    settings.write_text(
+        "server: {}\ngeneration: {}\nlog: {}\n"
+        f"path.logs: {tmp_path / 'logs'}\npath.startup: {tmp_path / 'startup.yml'}\n"
+        f"path.generators_dir: {tmp_path / 'gens'}\n"
+        f"path.keyring_cryptfile: {tmp_path / 'keyring.cfg'}\n"
+    )
+    app = subprocess.Popen(
+        [eventum, "run", "-c", settings], stderr=subprocess.PIPE, text=True, env=env
+    )
+    main_log = tmp_path / "logs" / "main.log"
+    deadline = time.monotonic() + 60
+    while "not installed" not in (main_log.read_text() if main_log.exists() else ""):
+        assert app.poll() is None and time.monotonic() < deadline, app.stderr.read()  # type: ignore[union-attr]
+        time.sleep(0.2)
+    app.send_signal(signal.SIGTERM)
+    assert app.wait(timeout=30) in (0, 143)
+    assert "pip install eventum-server" in main_log.read_text()

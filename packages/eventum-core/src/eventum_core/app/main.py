@@ -106,7 +106,10 @@ def _start_services(application: Application) -> list[ApplicationService] | None
         return []
     services = load_services(application)
     if not services:
-        log.info("the server is enabled but not installed (pip install eventum-server)")
+        log.warning(  # generators still run; the API, Studio and MCP are what is missing
+            "server is enabled in eventum.yml but eventum-server is not installed: "
+            "no API, Studio or MCP (pip install eventum-server)"
+        )
     started: list[ApplicationService] = []
     for service in services:
         try:
