@@ -100,6 +100,7 @@ def _include_api(app: FastAPI) -> None:
         instance,
         observability,
         preview,
+        repositories,
         scenarios,
         secrets,
         startup,
@@ -118,6 +119,7 @@ def _include_api(app: FastAPI) -> None:
         (startup, "/api/startup", "startup"),
         (scenarios, "/api/scenarios", "scenarios"),
         (secrets, "/api/secrets", "secrets"),
+        (repositories, "/api/repositories", "repositories"),
     ):
         app.include_router(module.router, prefix=prefix, tags=[tag], dependencies=protected)
         ws = getattr(module, "websockets", None)
