@@ -5,6 +5,7 @@ and GitHub's search API answered by a local HTTP server."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import http.server
 import subprocess
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -61,8 +62,14 @@ class _GitFiles(http.server.SimpleHTTPRequestHandler):
     """Static files of the served folder; `/private/...` asks for the test's Basic credentials."""
 
     expected = "Basic " + base64.b64encode(f"{GIT_USER}:{GIT_PASSWORD}".encode()).decode()
+    exposed: ClassVar[list[str]] = []  # command lines showing the password, seen while serving
 
     def do_GET(self) -> None:
+        if self.path.startswith("/private/"):  # git is running now: is the password in sight?
+            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+                with contextlib.suppress(OSError):
+                    if GIT_PASSWORD.encode() in cmdline.read_bytes():
+                        self.exposed.append(cmdline.read_text().replace("\0", " "))
         if self.path.startswith("/private/") and self.headers.get("authorization") != self.expected:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="git"')
@@ -292,6 +299,7 @@ def test_a_private_repository_takes_its_password_from_the_keyring(
     refused = call("POST", "/api/repositories/", json=unknown)
     assert refused.status_code == 424 and "secret 'absent'" in refused.json()["detail"]
 
+    assert _GitFiles.exposed == []  # no process's arguments carried it (git's, the helper's)
     for answer in answers:
         assert GIT_PASSWORD not in answer.text
     logs = [*(instance.root / "logs").rglob("*"), instance.root / "stderr.txt"]

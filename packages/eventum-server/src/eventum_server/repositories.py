@@ -12,6 +12,7 @@ every answer and log.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -517,8 +518,13 @@ def install(
             "Published generator cannot be installed",
             reason=f"it holds more than {UNPACKED_MAX_BYTES} bytes",
         )
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    except OSError as error:
+        raise RepositoryError(
+            "Failed to write the generator", reason=f"{destination.parent}: {error.strerror}"
+        ) from None
     try:
         with blob_reader(repo) as read:
             for file in files:
@@ -538,6 +544,12 @@ def install(
         if destination.exists():
             raise InstallConflict(f"generator '{destination.name}' already exists")
         staging.rename(destination)
+    except OSError as error:
+        if error.errno in (errno.EEXIST, errno.ENOTEMPTY):  # made meanwhile by another caller
+            raise InstallConflict(f"generator '{destination.name}' already exists") from None
+        raise RepositoryError(
+            "Failed to write the generator", reason=f"{destination}: {error.strerror}"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return len(files)
