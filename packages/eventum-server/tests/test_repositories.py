@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import gzip
 import http.server
+import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -63,6 +65,7 @@ class _GitFiles(http.server.SimpleHTTPRequestHandler):
 
     expected = "Basic " + base64.b64encode(f"{GIT_USER}:{GIT_PASSWORD}".encode()).decode()
     exposed: ClassVar[list[str]] = []  # command lines showing the password, seen while serving
+    upload_requests: ClassVar[list[bytes]] = []  # what smart-protocol clients asked for
 
     def do_GET(self) -> None:
         if self.path.startswith("/private/"):  # git is running now: is the password in sight?
@@ -76,7 +79,49 @@ class _GitFiles(http.server.SimpleHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if self.path.startswith("/smart/"):
+            self._smart()
+            return
         super().do_GET()
+
+    def do_POST(self) -> None:
+        self._smart()
+
+    def _smart(self) -> None:
+        """`/smart/...`: `git http-backend` as a CGI script, git's smart protocol."""
+        path, _, query = self.path.partition("?")
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length)
+        if self.headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        self.upload_requests.append(body)
+        backend = subprocess.run(
+            ["git", "http-backend"],
+            input=body,
+            capture_output=True,
+            check=True,
+            env={
+                "PATH": os.environ["PATH"],
+                "GIT_PROJECT_ROOT": self.directory,
+                "GIT_HTTP_EXPORT_ALL": "1",
+                "PATH_INFO": path.removeprefix("/smart"),
+                "QUERY_STRING": query,
+                "REQUEST_METHOD": self.command,
+                "CONTENT_TYPE": self.headers.get("content-type", ""),
+                "CONTENT_LENGTH": str(len(body)),
+                "GIT_PROTOCOL": self.headers.get("git-protocol", ""),
+            },
+        ).stdout
+        head, _, content = backend.partition(b"\r\n\r\n")
+        fields = [line.partition(":")[::2] for line in head.decode().split("\r\n")]
+        status = next((int(v.split()[0]) for k, v in fields if k.lower() == "status"), 200)
+        self.send_response(status)
+        for key, value in fields:
+            if key.lower() != "status":
+                self.send_header(key, value.strip())
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -246,6 +291,24 @@ def test_refresh_follows_a_branch_and_a_tag_stays_put(instance: Server, git_host
     assert tagged["revision"] == first  # the annotated tag's commit
     assert [e["name"] for e in tagged["entries"]] == ["web"]
     assert tagged["entries"][0]["installed_as"] == []  # installed from another ref
+
+
+def test_a_smart_http_server_is_fetched_one_commit_deep(
+    instance: Server, git_host: GitHost
+) -> None:
+    url = git_host.publish("smart", generator_files())
+    latest = git_host.commit("smart", generator_files("{{ timestamp }} v2\n"))
+    git_host.push("smart")
+    client = instance.client()
+    smart_url = url.replace(git_host.url, f"{git_host.url}/smart")
+    body = {"name": "smart", "url": smart_url, "ref": "main"}
+    assert client.post("/api/repositories/", json=body).status_code == 201
+    catalog = client.get("/api/repositories/smart/catalog").json()
+    assert catalog["revision"] == latest and catalog["entries"][0]["name"] == "web"
+    assert any(b"deepen 1" in request for request in _GitFiles.upload_requests)
+    installed = client.post("/api/repositories/smart/catalog/web/install", json={"name": "sw"})
+    assert installed.status_code == 201
+    assert (instance.root / "gens" / "sw" / "line.jinja").read_text() == "{{ timestamp }} v2\n"
 
 
 def test_a_private_repository_takes_its_password_from_the_keyring(
