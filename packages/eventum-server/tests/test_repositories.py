@@ -396,7 +396,7 @@ def test_bad_input_is_answered_clearly(instance: Server, git_host: GitHost) -> N
     closed = f"http://127.0.0.1:{free_port()}/packs.git"
     unreachable = client.post("/api/repositories/", json={"name": "down", "url": closed})
     assert unreachable.status_code == 502
-    assert "repository 'down'" in unreachable.json()["detail"]
+    assert "Repository 'down' cannot be connected" in unreachable.json()["detail"]
     assert "Failed to connect" in unreachable.json()["detail"]
     absent = client.post("/api/repositories/", json={"name": "absent", "url": f"{url}x"})
     assert absent.status_code == 502 and "not found" in absent.json()["detail"]
@@ -420,6 +420,10 @@ def test_bad_input_is_answered_clearly(instance: Server, git_host: GitHost) -> N
     stored.write_text("name: not a list\n")
     broken = client.get("/api/repositories/")
     assert broken.status_code == 500 and "not a YAML list" in broken.json()["detail"]
+    stored.write_text(f"- name: x\n  password: {GIT_PASSWORD}\n  url: [\n")
+    unreadable = client.get("/api/repositories/").json()["detail"]
+    assert "not valid YAML" in unreadable and "repositories.yml:4:1" in unreadable
+    assert GIT_PASSWORD not in unreadable  # PyYAML would quote the line
     stored.write_text(kept)
 
 

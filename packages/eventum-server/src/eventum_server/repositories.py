@@ -619,9 +619,16 @@ class Repositories:
             data = (
                 yaml.safe_load(self.file.read_text(encoding="utf-8")) if self.file.exists() else []
             )
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        except (OSError, UnicodeDecodeError) as error:
             raise RepositoryError(
                 "Cannot read the repositories file", reason=f"{self.file}: {error}"
+            ) from None
+        except yaml.YAMLError as error:  # told by position: PyYAML quotes the line, a password
+            mark = getattr(error, "problem_mark", None)
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+            problem = getattr(error, "problem", None) or type(error).__name__
+            raise RepositoryError(
+                "Repositories file is not valid YAML", reason=f"{self.file}{where}: {problem}"
             ) from None
         if data is None:
             return []
@@ -709,7 +716,7 @@ class Repositories:
             status = self._probe(repository)
             if status.state == "unavailable":
                 raise RepositoryUnreachable(
-                    f"Failed to reach repository '{repository.name}'", reason=status.reason
+                    f"Repository '{repository.name}' cannot be connected", reason=status.reason
                 )
         with self._lock:
             repositories = self._read()
