@@ -199,7 +199,8 @@ def test_schemathesis_finds_no_server_error(instance: Instance, tmp_path: Path) 
             "--auth",
             f"{USER}:{PASSWORD}",
             "--exclude-path-regex",
-            "/api/instance/(stop|restart)",
+            # repositories reach git remotes and GitHub by design: 502 when they cannot
+            "/api/instance/(stop|restart)|/api/repositories",
             "--request-timeout",
             "20",
             "--no-shrink",
