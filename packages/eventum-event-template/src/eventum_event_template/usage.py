@@ -35,6 +35,7 @@ def template_usage(source: str, template: str) -> dict[str, list[dict[str, str]]
             if _is_globals(node.node) and isinstance(node.arg, nodes.Const):
                 usage["reads"].append({"key": str(node.arg.value), "template": template})
             continue
+        assert isinstance(node, nodes.Call)
         method = node.node
         if not (isinstance(method, nodes.Getattr) and _is_globals(method.node)):
             continue

@@ -143,23 +143,22 @@ class ClickHouseOutput:
         config = self._config
         secure = config.protocol == "https"
         proxy = str(config.proxy_url) if config.proxy_url else None
-        tls: dict[str, Any] = {}
+        pool_options: dict[str, Any] = {}
+        if proxy:
+            pool_options["https_proxy" if secure else "http_proxy"] = proxy
         if secure:
-            tls["verify"] = config.verify
+            pool_options["verify"] = config.verify
             if config.ca_cert:
-                tls["ca_cert"] = str(config.ca_cert)
+                pool_options["ca_cert"] = str(config.ca_cert)
             if config.client_cert and config.client_cert_key:
-                tls["client_cert"] = str(config.client_cert)
-                tls["client_cert_key"] = str(config.client_cert_key)
+                pool_options["client_cert"] = str(config.client_cert)
+                pool_options["client_cert_key"] = str(config.client_cert_key)
             if config.server_host_name:
-                tls["server_hostname"] = config.server_host_name
+                pool_options["server_hostname"] = config.server_host_name
                 if config.verify:
-                    tls["assert_hostname"] = config.server_host_name
+                    pool_options["assert_hostname"] = config.server_host_name
         pool = self._pool = get_pool_manager(
-            maxsize=config.pool_maxsize,
-            block=False,
-            **({"https_proxy" if secure else "http_proxy": proxy} if proxy else {}),
-            **tls,
+            maxsize=config.pool_maxsize, block=False, **pool_options
         )
         explicit = config.model_fields_set
         fields = {

@@ -102,7 +102,7 @@ class _Connection(Urllib3HttpConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.proxy_url:
-            pool = self._urllib3_pool_factory()
+            pool = self._urllib3_pool_factory()  # type: ignore[no-untyped-call]
             tls = {k: getattr(pool, k) for k in _TLS_KEYS if getattr(pool, k, None) is not None}
             # The proxy's pools keep as many connections as the direct one: urllib3's default
             # of 1 discards the connections of concurrent writes ("pool is full").
@@ -193,9 +193,9 @@ class OpenSearchOutput:
             read_bulk(response, indices, failures)
             unsure = [i for i in indices if i in failures.items and i not in failed_before]
             self._remember([items[i] for i in unsure], [ids[i - start] for i in unsure])
-        error = failures.error(len(items))
-        if error is not None:
-            raise error
+        failed = failures.error(len(items))
+        if failed is not None:
+            raise failed
 
     def _bulk(self, docs: Sequence[str], ids: Sequence[str]) -> dict[str, Any]:
         action = self._action
@@ -204,13 +204,14 @@ class OpenSearchOutput:
             for doc, doc_id in zip(docs, ids, strict=True)
         ]
         assert self._client is not None
-        return self._client.transport.perform_request(
+        response: dict[str, Any] = self._client.transport.perform_request(
             "POST",
             "/_bulk",
             params={"filter_path": _FILTER},
             headers={"content-type": "application/x-ndjson"},
             body="".join(lines).encode(),
         )
+        return response
 
     def _take_ids(self, docs: Sequence[str]) -> list[str]:
         """The ids of these documents: the ones a failed write used, else new ones."""

@@ -11,6 +11,7 @@ import stat
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from fastapi import HTTPException, status
 
@@ -18,10 +19,10 @@ UNPACKED_MAX_BYTES = 1 << 30  # what one imported generator may unpack to
 UNPACKED_MAX_FILES = 10_000
 
 
-def pack(folder: Path, into: io.IOBase) -> None:
+def pack(folder: Path, into: IO[bytes]) -> None:
     """Every regular file under `folder`, named `<folder name>/<relative path>`. Symbolic links
     are left out, as in the file tree: they may lead outside the folder."""
-    with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as archive:
         for parent, dirs, files in os.walk(folder):
             here = Path(parent)
             dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
