@@ -57,6 +57,24 @@ def generate(
             rich_help_panel=_RUN,
         ),
     ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            metavar="DATETIME",
+            help="The run's 'now' (ISO 8601; without an offset, in --timezone): relative start and end times, static timestamps and skip_past use it.",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            "--segment",
+            metavar="INDEX/COUNT",
+            help="Produce one share of a sample-mode run split over COUNT processes or machines (timestamp batches INDEX, INDEX+COUNT, ...); every segment needs the same --seed, --now, --batch.size and --workers.",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
     cryptfile: Annotated[
         Path | None,
         typer.Option(
@@ -157,7 +175,7 @@ def generate(
         typer.Option(
             "--progress",
             metavar="BOOL",
-            help="Progress line on stderr [default: on a terminal in sample mode].",
+            help="Progress line on stderr (default: on a terminal in sample mode).",
             rich_help_panel=_OUT,
         ),
     ] = None,
@@ -173,6 +191,8 @@ def generate(
             "skip_past": values.boolean("--skip-past", skip_past),
             "params": values.json_object("--params", params),
             "seed": seed,
+            "now": now,
+            "segment": segment,
             "timezone": timezone,
             "batch": {"size": batch_size, "delay": batch_delay},
             "queue": {

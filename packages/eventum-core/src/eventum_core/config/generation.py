@@ -6,11 +6,19 @@ entries, with Eventum's names and defaults.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 class _Model(BaseModel):
@@ -38,6 +46,30 @@ class QueueSettings(_Model):
     max_timestamp_batches: int = Field(default=10, ge=1)
     max_event_batches: int = Field(default=10, ge=1)
     max_event_bytes: int | None = Field(default=268_435_456, ge=1)  # null: unlimited (Eventum 2.8)
+
+
+class SegmentSettings(_Model):
+    """This process's share of a run split over `count` processes: timestamp batches `index`,
+    `index + count`, `index + 2 * count`, ... Written `INDEX/COUNT` (`0/4`)."""
+
+    index: int = Field(ge=0)
+    count: int = Field(ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if not isinstance(data, str):
+            return data
+        index, slash, count = data.partition("/")
+        if not (slash and index.strip().isdigit() and count.strip().isdigit()):
+            raise ValueError(f"expected INDEX/COUNT like 0/4 (got {data!r})")
+        return {"index": int(index), "count": int(count)}
+
+    @model_validator(mode="after")
+    def _index_below_count(self) -> SegmentSettings:
+        if self.index >= self.count:
+            raise ValueError(f"index {self.index} must be below the count {self.count}")
+        return self
 
 
 class GenerationSettings(_Model):
@@ -83,3 +115,32 @@ class GeneratorParameters(GenerationSettings):
     seed: int | None = None
     max_events: int | None = Field(default=None, ge=1)
     max_duration: float | None = Field(default=None, gt=0)
+    now: datetime | None = None  # the run's "now" (relative times, static); naive: in timezone
+    segment: SegmentSettings | None = None
+
+    @field_validator("segment")
+    @classmethod
+    def _segments_agree(
+        cls, value: SegmentSettings | None, info: ValidationInfo
+    ) -> SegmentSettings | None:
+        """Segments of one run must compute the same timestamps and random streams."""
+        if value is None or value.count == 1:
+            return value
+        data = info.data
+        missing = [name for name in ("seed", "now") if data.get(name) is None]
+        if missing:
+            raise ValueError(
+                f"every segment of a run needs the same seed and now: set {' and '.join(missing)}"
+            )
+        if data.get("live_mode", True):
+            raise ValueError("segments split a sample-mode run: set live mode to false")
+        return value
+
+    @property
+    def started_at(self) -> datetime | None:
+        """`now` in the generator's timezone, if it is fixed."""
+        if self.now is None:
+            return None
+        if self.now.tzinfo is None:
+            return self.now.replace(tzinfo=self.zone)
+        return self.now.astimezone(self.zone)

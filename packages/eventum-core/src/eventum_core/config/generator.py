@@ -79,7 +79,7 @@ def load_plan(
             "(expected input, event, output)"
         )
     tz = parameters.zone
-    started_at = now or datetime.now(tz)
+    started_at = now or parameters.started_at or datetime.now(tz)
     context = {"base_path": source.parent, "timezone": tz, "now": started_at}
     checker = _Checker(source, lines, registry, context)
 

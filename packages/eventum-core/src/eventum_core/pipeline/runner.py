@@ -11,6 +11,7 @@ whatever they already released is still produced, formatted and written before o
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -25,7 +26,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from eventum_core.batch import Formatted, Produced, TimestampBatch
 from eventum_core.config.generator import GeneratorPlan, OutputSpec, PluginSpec
 from eventum_core.config.plugin_config import RetryPolicy
-from eventum_core.context import PluginContext
+from eventum_core.context import PluginContext, Segment
 from eventum_core.errors import UserError
 from eventum_core.logging import get_logger
 from eventum_core.pipeline.budget import ByteBudget
@@ -103,6 +104,8 @@ class GeneratorRun:
 
     def context(self, spec: PluginSpec) -> PluginContext:
         p = self.plan.parameters
+        # Every segment computes the same timestamps; only the event plugin's streams differ.
+        segment = p.segment if spec.kind == "event" else None
         return PluginContext(
             generator_id=p.id,
             kind=spec.kind,
@@ -114,6 +117,7 @@ class GeneratorRun:
             live_mode=p.live_mode,
             skip_past=p.live_mode and p.skip_past,
             seed=self.seed,
+            segment=Segment(segment.index, segment.count) if segment else Segment(),
         )
 
     def stop(self, *, interrupted: bool = False) -> None:
@@ -264,6 +268,9 @@ class GeneratorRun:
         async with send, anyio.create_task_group() as tg:
             if scheduled:
                 stream = merge_inputs([(i, p.generate(size)) for i, p in scheduled], size)
+                segment = plan.parameters.segment
+                if segment is not None:  # this process's batches of the run; the rest are skipped
+                    stream = itertools.islice(stream, segment.index, None, segment.count)
                 tg.start_soon(self._feed, stream, send.clone(), plan.parameters.live_mode)
             for index, plugin in interactive:
                 # On-demand timestamps are due now: no merging, no waiting for a full batch.

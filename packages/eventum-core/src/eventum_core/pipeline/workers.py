@@ -59,8 +59,8 @@ def _serve(
 
 class EventWorkers:
     """The event stage spread over `count` producers: this process's own plugin instance
-    (segment 0: its random streams are those of a one-process run's) and `count - 1` forked
-    processes, each with its own instance of the plugin."""
+    (the context's segment: in an unsplit run, segment 0, whose random streams are those of a
+    one-process run) and `count - 1` forked processes, each with its own instance of the plugin."""
 
     def __init__(
         self, local: Any, cls: type[Any], config: Any, context: PluginContext, count: int
@@ -77,9 +77,12 @@ class EventWorkers:
         self._here = ThreadPoolExecutor(1, thread_name_prefix=f"event-{context.generator_id}")
         self._conns: list[Connection] = []
         self._processes = []
+        # Producer `index` of this segment of the run is producer `base.index + base.count *
+        # index` of the whole run: it gets the batches and random streams it would get there.
+        base = context.segment
         for index in range(1, count):
             parent, child = mp.Pipe()
-            fields["segment"] = Segment(index, count)
+            fields["segment"] = Segment(base.index + base.count * index, base.count * count)
             process = mp.Process(
                 target=_serve,
                 args=(child, cls, config, dict(fields), eventum_logging.settings()),
