@@ -502,7 +502,7 @@ def test_discovery_searches_the_topic_on_github(instance: Server, github: HTTPSe
     )
     limited = client.get("/api/repositories/discover", params={"query": "limited"})
     assert limited.status_code == 429 and limited.headers["retry-after"] == "31"
-    assert "API rate limit exceeded" in limited.json()["detail"]
+    assert "API rate limit exceeded for 127.0.0.1. GitHub allows" in limited.json()["detail"]
     assert client.get("/api/repositories/discover?page=11").status_code == 422
 
     github.stop()  # GitHub unreachable: a clear 502, not a 500

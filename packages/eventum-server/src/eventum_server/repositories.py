@@ -75,7 +75,9 @@ class RepositoryError(Exception):
 
     def detail(self) -> str:
         text = f"{self}: {self.reason}" if self.reason else str(self)
-        return f"{text}. {self.hint}" if self.hint else text
+        if not self.hint:
+            return text
+        return f"{text} {self.hint}" if text.endswith((".", "!", "?")) else f"{text}. {self.hint}"
 
 
 class RepositoryNotFound(RepositoryError):
