@@ -2,10 +2,11 @@
 // a network failure shows the "unreachable" banner until /api/healthz answers again.
 
 export class ApiError extends Error {
-  constructor(status, message, body = {}) {
+  constructor(status, message, body = {}, headers = null) {
     super(message);
     this.status = status;
     this.body = body;
+    this.headers = headers;
   }
 }
 
@@ -33,9 +34,12 @@ function offline(down) {
   }, 3000);
 }
 
+// FastAPI's locations start with where the value was ("body"); some routers' name the field only.
+const where = (loc = []) => (["body", "query", "path"].includes(loc[0]) ? loc.slice(1) : loc).join(".");
+
 function describe(detail, status) {
   if (Array.isArray(detail)) {
-    return detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("\n");
+    return detail.map((d) => `${where(d.loc)}: ${String(d.msg).replace(/^Value error, /, "")}`).join("\n");
   }
   if (typeof detail === "string") return detail;
   return `HTTP ${status}`;
@@ -64,7 +68,7 @@ export async function api(method, path, body, { raw = false, text = false, heade
     try {
       data = await response.json();
     } catch {}
-    throw new ApiError(response.status, describe(data.detail, response.status), data);
+    throw new ApiError(response.status, describe(data.detail, response.status), data, response.headers);
   }
   return text ? response.text() : response.json();
 }

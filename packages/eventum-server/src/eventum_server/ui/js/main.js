@@ -8,6 +8,7 @@ const pages = {
   generator: () => import("./pages/generator.js"),
   scenarios: () => import("./pages/scenarios.js"),
   editor: () => import("./pages/editor.js"),
+  repositories: () => import("./pages/repositories.js"),
   preview: () => import("./pages/preview.js"),
   settings: () => import("./pages/settings.js"),
 };
