@@ -71,7 +71,7 @@ def generate(
         typer.Option(
             "--segment",
             metavar="INDEX/COUNT",
-            help="Produce one share of a sample-mode run split over COUNT processes or machines (timestamp batches INDEX, INDEX+COUNT, ...); every segment needs the same --seed, --now, --batch.size and --workers.",
+            help="Produce one share of a sample-mode run split over COUNT processes or machines (timestamp batches INDEX, INDEX+COUNT, ...); every segment needs the same --seed, --now, --batch.size and --workers (a number).",
             rich_help_panel=_RUN,
         ),
     ] = None,

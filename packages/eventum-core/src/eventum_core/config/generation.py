@@ -134,6 +134,11 @@ class GeneratorParameters(GenerationSettings):
             )
         if data.get("live_mode", True):
             raise ValueError("segments split a sample-mode run: set live mode to false")
+        if data.get("workers") == "auto":
+            raise ValueError(
+                "every segment of a run needs the same workers: set a number "
+                "(auto follows each machine's cores)"
+            )
         return value
 
     @property
