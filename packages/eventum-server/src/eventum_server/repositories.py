@@ -31,8 +31,8 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from eventum_core.app.application import Application
+from eventum_core.archives import UNPACKED_MAX_BYTES, UNPACKED_MAX_FILES
 from eventum_server import discovery
-from eventum_server.archives import UNPACKED_MAX_BYTES, UNPACKED_MAX_FILES
 
 log = structlog.get_logger("eventum.server")
 

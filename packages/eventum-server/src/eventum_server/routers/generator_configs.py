@@ -117,7 +117,7 @@ def delete_config(name: str, app: App) -> dict[str, bool]:
 @router.get("/{name}/export")
 def export_config(name: str, app: App) -> StreamingResponse:
     """The generator folder as a ZIP archive (`<name>/...`), to import here or elsewhere."""
-    from eventum_server.archives import pack
+    from eventum_core.archives import pack
 
     folder = _folder(app, name)
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by chunks()
@@ -138,7 +138,7 @@ def export_config(name: str, app: App) -> StreamingResponse:
 @router.post("/{name}/import", status_code=201)
 async def import_config(name: str, app: App, request: Request) -> dict[str, str]:
     """A new generator folder from a ZIP archive in the raw body (as `export` makes it)."""
-    from eventum_server.archives import unpack
+    from eventum_core.archives import unpack
 
     folder = _folder(app, name, exists=False)
     if folder.exists():

@@ -1,6 +1,7 @@
 """A generator folder as a ZIP archive and back: to share a generator, or move it between
-instances. Unpacking trusts nothing in the archive: names stay inside the new folder, links
-are refused, and the sizes it declares are capped before anything is written."""
+instances (the server's export and import, and the MCP tools). Unpacking trusts nothing in the
+archive: names stay inside the new folder, links are refused, and the sizes it declares are
+capped before anything is written."""
 
 from __future__ import annotations
 
@@ -13,28 +14,36 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from fastapi import HTTPException, status
+from eventum_core.errors import UserError
 
 UNPACKED_MAX_BYTES = 1 << 30  # what one imported generator may unpack to
 UNPACKED_MAX_FILES = 10_000
 
 
-def pack(folder: Path, into: IO[bytes]) -> None:
-    """Every regular file under `folder`, named `<folder name>/<relative path>`. Symbolic links
-    are left out, as in the file tree: they may lead outside the folder."""
+class ArchiveError(UserError):
+    """An archive that is not a generator, or would write outside its folder."""
+
+
+def pack(folder: Path, into: IO[bytes], *, exclude: frozenset[str] = frozenset()) -> None:
+    """Every regular file under `folder`, named `<folder name>/<relative path>`, except the top
+    level entries named in `exclude`. Symbolic links are left out, as in the file tree: they
+    may lead outside the folder."""
     with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as archive:
         for parent, dirs, files in os.walk(folder):
             here = Path(parent)
-            dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
+            top = here == folder
+            dirs[:] = sorted(
+                d for d in dirs if not (here / d).is_symlink() and not (top and d in exclude)
+            )
             for name in sorted(files):
                 path = here / name
-                if path.is_symlink() or not path.is_file():
+                if (top and name in exclude) or path.is_symlink() or not path.is_file():
                     continue
                 archive.write(path, (folder.name / path.relative_to(folder)).as_posix())
 
 
-def _refuse(reason: str) -> HTTPException:
-    return HTTPException(status.HTTP_400_BAD_REQUEST, f"cannot import the archive: {reason}")
+def _refuse(reason: str) -> ArchiveError:
+    return ArchiveError(f"cannot import the archive: {reason}")
 
 
 def _members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
@@ -59,9 +68,10 @@ def _members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixP
     return list(zip(infos, paths, strict=True))
 
 
-def unpack(data: bytes, folder: Path, config_filename: Path) -> None:
+def unpack(data: bytes, folder: Path, config_filename: Path) -> int:
     """Create `folder` from a ZIP archive holding a generator (its config file at the top, or in
-    one top folder). Written beside `folder` first, then renamed: never half a generator."""
+    one top folder); the number of files written. Written beside `folder` first, then renamed:
+    never half a generator."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -83,3 +93,4 @@ def unpack(data: bytes, folder: Path, config_filename: Path) -> None:
             raise _refuse(f"{type(error).__name__}: {error}") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    return len(members)
