@@ -24,6 +24,7 @@ from eventum_core.keyring_secrets import Keyring
 log = structlog.get_logger("eventum")
 
 STOP_TIMEOUT = 60.0
+SIGNAL_DELAY = 0.2  # seconds between answering a stop or restart and doing it
 
 
 class GeneratorExists(UserError):
@@ -125,12 +126,13 @@ class Application:
         self.keyring = Keyring(self.settings.path.keyring_cryptfile)
 
     def request_shutdown(self) -> None:
-        """What `POST /instance/stop` does: the same as SIGTERM."""
-        os.kill(os.getpid(), signal.SIGTERM)
+        """What `POST /instance/stop` does: SIGTERM, a moment later so the caller is answered."""
+        _signal_soon(signal.SIGTERM)
 
     def request_restart(self) -> None:
-        """What `POST /instance/restart` does: the same as SIGHUP."""
-        os.kill(os.getpid(), signal.SIGHUP)
+        """What `POST /instance/restart` does: SIGHUP (settings and startup.yml read again, the
+        server started anew), a moment later so the caller is answered."""
+        _signal_soon(signal.SIGHUP)
 
     def instance_info(self) -> dict[str, Any]:
         import platform
@@ -151,6 +153,13 @@ class Application:
             "executable": sys.executable,
             "config_path": str(self.config_path),
         }
+
+
+def _signal_soon(signum: signal.Signals) -> None:
+    """Signal this process once an answer saying so has had time to leave (the server stops)."""
+    timer = threading.Timer(SIGNAL_DELAY, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
 
 
 def _host_ip() -> str | None:

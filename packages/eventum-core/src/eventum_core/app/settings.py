@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from eventum_core.config.generation import GenerationSettings
@@ -146,3 +147,12 @@ def load_settings(path: Path) -> Settings:
     path = path.absolute()
     data, text = load_yaml_file(path, what="settings file")
     return validate_settings(data, source=path, text=text)
+
+
+def write_settings(path: Path, settings: Settings) -> None:
+    """Replace eventum.yml atomically (a temporary file renamed over it); a running instance
+    reads it again on restart, as in Eventum."""
+    text = yaml.safe_dump(settings.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

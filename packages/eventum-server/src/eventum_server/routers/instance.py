@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Body, Depends, WebSocket
 
 from eventum_core.app import logs
+from eventum_core.app import settings as settings_file
 from eventum_core.app.application import Application
 from eventum_core.app.settings import validate_settings
 from eventum_server.routers.common import application, stream_file
@@ -38,28 +37,19 @@ def write_settings(app: App, body: Annotated[dict[str, Any], Body()]) -> dict[st
     auth = body.get("server", {}).get("auth", {}) if isinstance(body.get("server"), dict) else {}
     if isinstance(auth, dict) and auth.get("password") == HIDDEN:
         auth["password"] = app.settings.server.auth.password
-    settings = validate_settings(body, source=app.config_path)
-    text = yaml.safe_dump(settings.model_dump(mode="json"), sort_keys=False)
-    tmp = app.config_path.with_name(f".{app.config_path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(app.config_path)
+    settings_file.write_settings(app.config_path, validate_settings(body, source=app.config_path))
     return {"restart_required": True}
-
-
-def _later(action: Any) -> None:
-    """Answer first, then signal (the response would be lost in a stop)."""
-    threading.Timer(0.2, action).start()
 
 
 @router.post("/stop")
 def stop(app: App) -> dict[str, bool]:
-    _later(app.request_shutdown)
+    app.request_shutdown()
     return {"ok": True}
 
 
 @router.post("/restart")
 def restart(app: App) -> dict[str, bool]:
-    _later(app.request_restart)
+    app.request_restart()
     return {"ok": True}
 
 
