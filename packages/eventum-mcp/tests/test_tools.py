@@ -23,6 +23,8 @@ TOOLS = {
     "preview_timestamps",
     "preview_events",
     "run_generator",
+    "export_generator",
+    "import_generator",
 }
 RESOURCES = {
     "eventum://schema/generator",

@@ -27,6 +27,7 @@ from eventum_core.keyring_secrets import Keyring
 from eventum_core.logging import get_logger
 from eventum_mcp import catalog
 from eventum_mcp.__about__ import __version__
+from eventum_mcp.archives import archive_tools
 from eventum_mcp.authoring import MAX_RUN_SECONDS, Authoring
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import MAX_LOG_LINES, LiveOps
@@ -140,6 +141,7 @@ def build_server(
     _discovery_tools(tool, workspace, registry, keyring)
     _file_tools(tool, workspace)
     _trying_tools(tool, authoring)
+    archive_tools(tool, workspace)
     _resources_and_prompts(mcp, workspace, registry)
     if live is not None:
         _live_tools(tool, live)
