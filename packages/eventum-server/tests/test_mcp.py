@@ -46,7 +46,38 @@ LIVE_TOOLS = {
     "register_generator",
     "unregister_generator",
     "list_startup_generators",
+    "list_scenarios",
+    "get_scenario",
+    "add_generator_to_scenario",
+    "remove_generator_from_scenario",
+    "rename_scenario",
+    "delete_scenario",
+    "get_global_state",
+    "get_global_state_key",
+    "set_global_state",
+    "delete_global_state_key",
+    "clear_global_state",
+    "get_instance_logs",
+    "update_settings",
+    "restart_instance",
+    "stop_instance",
 }
+RELAY = """\
+input:
+  - linspace: {start: "2024-01-01T00:00:00", end: "2024-01-01T00:00:04", count: 5}
+event:
+  template:
+    mode: all
+    templates:
+      - relay: {template: relay.jinja}
+output:
+  - file: {path: "${params.out}"}
+"""
+# Reads `greeting` from globals and counts its events in `relays`, for the other generators.
+RELAY_TEMPLATE = (
+    "{{ globals.get('greeting', 'none') }}"
+    "{{ globals.set('relays', globals.get('relays', 0) + 1) or '' }}"
+)
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 
 
@@ -148,14 +179,21 @@ def test_tools_resources_and_prompts_over_http(writable: Server) -> None:
         assert tools["start_generator"].annotations.readOnlyHint is False
         assert tools["unregister_generator"].annotations.destructiveHint is True
         assert tools["get_generator_logs"].annotations.readOnlyHint is True
+        assert tools["get_scenario"].annotations.readOnlyHint is True
+        assert tools["clear_global_state"].annotations.destructiveHint is True
+        assert tools["update_settings"].annotations.readOnlyHint is False
         resources = {str(r.uri) for r in (await client.session.list_resources()).resources}
         assert "eventum://templating/reference" in resources
+        assert {"eventum://instance/info", "eventum://instance/settings"} <= resources
         reference = await client.session.read_resource("eventum://templating/reference")
         assert "module.rand" in reference.contents[0].text  # type: ignore[union-attr]
         prompts = {p.name for p in (await client.session.list_prompts()).prompts}
         assert prompts == {"create_generator", "live_ops"}
         live_ops = await client.session.get_prompt("live_ops")
-        assert "register_generator" in live_ops.messages[0].content.text  # type: ignore[union-attr]
+        guide = live_ops.messages[0].content.text  # type: ignore[union-attr]
+        for named in ("register_generator", "add_generator_to_scenario", "set_global_state"):
+            assert named in guide
+        assert "eventum://instance/settings" in guide
         # The authoring tools work on the instance's generators folder.
         assert "ticker" in await client.call("list_generators")
 
@@ -219,6 +257,175 @@ def test_a_generator_registered_started_watched_stopped_and_unregistered(
     assert out.read_text().startswith("tick ")
 
 
+def test_scenario_membership_round_trips_through_startup_yml(writable: Server) -> None:
+    startup = writable.root / "startup.yml"
+    before = startup.read_text()
+    startup.write_text("- {id: a, path: ticker, scenarios: [alpha]}\n- {id: b, path: ticker}\n")
+
+    def scenarios_in_file() -> dict[str, list[str]]:
+        return {e["id"]: e.get("scenarios", []) for e in yaml.safe_load(startup.read_text())}
+
+    async def scenario(client: Client) -> None:
+        assert await client.call("list_scenarios") == ["alpha"]
+        assert await client.call("get_scenario", scenario="alpha") == {
+            "name": "alpha",
+            "generator_ids": ["a"],
+        }
+        assert await client.call(
+            "add_generator_to_scenario", generator_id="b", scenario="alpha"
+        ) == {"generator_id": "b", "scenario": "alpha", "added": True}
+        assert scenarios_in_file() == {"a": ["alpha"], "b": ["alpha"]}
+        with writable.client() as api:  # the REST API reads the same file
+            assert api.get("/api/scenarios/alpha").json()["generator_ids"] == ["a", "b"]
+        assert "already in scenario" in await client.fails(
+            "add_generator_to_scenario", generator_id="b", scenario="alpha"
+        )
+        assert "not found" in await client.fails(
+            "add_generator_to_scenario", generator_id="nobody", scenario="alpha"
+        )
+        assert "not found" in await client.fails("get_scenario", scenario="omega")
+
+        renamed = await client.call("rename_scenario", scenario="alpha", new_name="beta")
+        assert renamed == {
+            "scenario": "alpha",
+            "new_name": "beta",
+            "renamed": True,
+            "generator_ids": ["a", "b"],
+        }
+        assert await client.call(
+            "remove_generator_from_scenario", generator_id="a", scenario="beta"
+        ) == {"generator_id": "a", "scenario": "beta", "removed": True}
+        assert scenarios_in_file() == {"a": [], "b": ["beta"]}
+        assert "scenarios" not in yaml.safe_load(startup.read_text())[0]  # as Eventum writes it
+        assert await client.call("delete_scenario", scenario="beta") == {
+            "scenario": "beta",
+            "deleted": True,
+            "generator_ids": ["b"],
+        }
+        assert await client.call("list_scenarios") == []
+        assert "not found" in await client.fails("delete_scenario", scenario="beta")
+        assert await client.fails("add_generator_to_scenario", generator_id="a", scenario="")
+
+    try:
+        talk(f"{writable.url}/mcp", scenario)
+        assert scenarios_in_file() == {"a": [], "b": []}
+    finally:
+        startup.write_text(before)
+
+
+def test_globals_written_by_a_template_are_read_and_values_set_reach_the_next_run(
+    writable: Server,
+) -> None:
+    relay = writable.root / "gens" / "relay"
+    relay.mkdir()
+    (relay / "generator.yml").write_text(RELAY)
+    (relay / "relay.jinja").write_text(RELAY_TEMPLATE)
+    out = writable.root / "relay.out"
+
+    async def run_to_the_end(client: Client) -> None:
+        assert (await client.call("start_generator", generator_id="relay"))["started"]
+
+        async def finished() -> bool:
+            status = await client.call("get_generator_status", generator_id="relay")
+            assert status["status"] in ("starting", "running", "finished"), status
+            return bool(status["status"] == "finished")
+
+        await wait_for(finished)
+
+    async def scenario(client: Client) -> None:
+        assert await client.call("clear_global_state") == {"cleared": True}
+        await client.call(
+            "register_generator",
+            name="relay",
+            params={"out": str(out)},
+            execution={"live_mode": False},
+            autostart=False,
+        )
+        await run_to_the_end(client)
+        assert await client.call("get_global_state_key", key="relays") == 5
+        assert out.read_text().splitlines() == ["none"] * 5
+
+        updated = await client.call("set_global_state", content={"greeting": "hi", "n": [1]})
+        assert updated == {"updated": ["greeting", "n"]}
+        await run_to_the_end(client)
+        assert out.read_text().splitlines()[5:] == ["hi"] * 5
+        assert await client.call("get_global_state") == {"relays": 10, "greeting": "hi", "n": [1]}
+
+        assert await client.call("delete_global_state_key", key="relays") == {"deleted": "relays"}
+        assert "not found" in await client.fails("get_global_state_key", key="relays")
+        await client.call("clear_global_state")
+        assert await client.call("get_global_state") == {}
+        await client.call("unregister_generator", generator_id="relay")
+
+    talk(f"{writable.url}/mcp", scenario)
+
+
+def test_instance_info_settings_logs_update_restart_and_stop(tmp_path: Path) -> None:
+    """On an instance of its own: restart and stop end it."""
+    settings = "server.mcp: {enabled: true, allow_write: true}\n"
+    config = mcp_instance(tmp_path, settings)
+    instance = launch(tmp_path, config)
+    server = next(instance)
+    url = f"{server.url}/mcp"
+    try:
+
+        async def look(client: Client) -> None:
+            info = await client.resource("eventum://instance/info")
+            assert info["pid"] == server.process.pid
+            assert info["config_path"] == "eventum.yml"  # no absolute path
+            shown = await client.resource("eventum://instance/settings")
+            assert shown["server"]["auth"] == {"user": "[redacted]", "password": "[redacted]"}
+            assert shown["path"]["generators_dir"] == "gens"
+            assert shown["server"]["port"] == int(server.url.rsplit(":", 1)[1])
+            assert shown["log"]["backups"] == 5
+            for text in (json.dumps(info), json.dumps(shown)):
+                assert PASSWORD not in text and str(tmp_path) not in text
+
+            with (tmp_path / "logs" / "main.log").open("a") as log:
+                log.write(f"password {PASSWORD} in {tmp_path}/gens/ticker\n")
+            logs = await client.call("get_instance_logs", lines=2)
+            assert logs["channel"] == "main" and len(logs["lines"]) == 2
+            assert logs["lines"][-1] == "password [redacted] in ticker"
+            assert "channel" in await client.fails("get_instance_logs", channel="server")
+
+            assert "server.auth" in await client.fails(
+                "update_settings", patch={"server": {"auth": {"password": "x"}}}
+            )
+            assert "server.port" in await client.fails("update_settings", patch={"server.port": -1})
+            assert await client.call("update_settings", patch={"log.backups": 3}) == {
+                "updated": True,
+                "restart_required": True,
+            }
+            written = yaml.safe_load(config.read_text())
+            assert (written["log"]["backups"], written["server"]["auth"]["password"]) == (
+                3,
+                PASSWORD,
+            )
+            shown = await client.resource("eventum://instance/settings")
+            assert shown["log"]["backups"] == 5  # on restart
+            assert await client.call("restart_instance") == {"restarting": True}
+
+        talk(url, look)
+
+        async def restarted() -> Any:
+            try:
+                async with connect(url) as client:
+                    shown = await client.resource("eventum://instance/settings")
+            except (BaseExceptionGroup, httpx.HTTPError):
+                return None  # still restarting
+            return shown["log"]["backups"] == 3
+
+        anyio.run(wait_for, restarted, 30.0)
+
+        async def stop(client: Client) -> None:
+            assert await client.call("stop_instance") == {"stopping": True}
+
+        talk(url, stop)
+        assert server.process.wait(30) == 0
+    finally:
+        instance.close()
+
+
 def test_writes_are_refused_unless_allow_write(read_only: Server) -> None:
     url = f"{read_only.url}/assistant/mcp"
     startup_before = (read_only.root / "startup.yml").read_text()
@@ -234,16 +441,32 @@ def test_writes_are_refused_unless_allow_write(read_only: Server) -> None:
             ),
             await client.fails("delete_generator", name="ticker"),
             await client.fails("run_generator", name="ticker", timeout_seconds=1),
+            await client.fails("add_generator_to_scenario", generator_id="ticker", scenario="a"),
+            await client.fails(
+                "remove_generator_from_scenario", generator_id="ticker", scenario="a"
+            ),
+            await client.fails("rename_scenario", scenario="a", new_name="b"),
+            await client.fails("delete_scenario", scenario="a"),
+            await client.fails("set_global_state", content={"a": 1}),
+            await client.fails("delete_global_state_key", key="a"),
+            await client.fails("clear_global_state"),
+            await client.fails("update_settings", patch={"log": {"level": "debug"}}),
+            await client.fails("restart_instance"),
+            await client.fails("stop_instance"),
         ]
         assert all("server.mcp.allow_write is false" in r for r in refusals), refusals
         # Reading still works.
         assert await client.call("list_generators_live") == []
         assert await client.call("list_startup_generators") == []
+        assert await client.call("list_scenarios") == []
+        assert "a" not in await client.call("get_global_state")
+        assert (await client.call("get_instance_logs", lines=1))["channel"] == "main"
         assert (await client.call("validate_generator", name="ticker", params={"out": "x"}))[
             "valid"
         ]
 
     talk(url, scenario)
+    assert read_only.process.poll() is None  # neither stopped nor restarted
     assert (read_only.root / "startup.yml").read_text() == startup_before
     assert (read_only.root / "gens" / "ticker" / "generator.yml").exists()
 

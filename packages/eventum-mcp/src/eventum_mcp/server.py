@@ -25,7 +25,7 @@ from eventum_core.discovery import Registry
 from eventum_core.errors import UserError
 from eventum_core.keyring_secrets import Keyring
 from eventum_core.logging import get_logger
-from eventum_mcp import catalog
+from eventum_mcp import catalog, instance, scenarios
 from eventum_mcp.__about__ import __version__
 from eventum_mcp.archives import archive_tools
 from eventum_mcp.authoring import MAX_RUN_SECONDS, Authoring
@@ -55,7 +55,8 @@ INSTRUCTIONS = (
 )
 LIVE_INSTRUCTIONS = (
     " This server also runs generators: the live tools list, register, start, watch and stop "
-    "the generators of the running Eventum instance (the `live_ops` prompt)."
+    "the generators of the running Eventum instance, group them into scenarios, read and edit "
+    "their shared `globals`, and read or change the instance's settings (the `live_ops` prompt)."
 )
 
 EXAMPLES = {
@@ -111,9 +112,24 @@ Operate the generators of this running Eventum instance, one step at a time.
    `unregister_generator` stops it, removes it from the instance and from startup.yml; its
    files stay in the generators folder.
 
-Starting, stopping, registering and unregistering change what the instance does: say what you
-are about to do first. They are refused when the server does not allow writes
-(`server.mcp.allow_write: false` in eventum.yml).
+Scenarios and shared state: a scenario is a name startup.yml entries list under `scenarios`,
+grouping generators (Studio starts and stops a scenario's generators together).
+`list_scenarios` and `get_scenario` show them; `add_generator_to_scenario`,
+`remove_generator_from_scenario`, `rename_scenario` and `delete_scenario` edit startup.yml
+and never start or stop a generator. Generators pass data to each other through the template
+plugin's `globals`, one store for the whole instance: read it with `get_global_state` and
+`get_global_state_key`, change it with `set_global_state`, `delete_global_state_key` and
+`clear_global_state` (running generators see the change at once).
+
+The instance: `eventum://instance/info` (version, Python, host) and
+`eventum://instance/settings` (eventum.yml as running, credentials redacted) are resources;
+`get_instance_logs` reads its own log. `update_settings` changes eventum.yml for the next
+start: `restart_instance` applies it, `stop_instance` stops the instance. Both end this
+connection (the MCP server runs inside the instance): after a restart, connect again.
+
+Starting, stopping, registering, unregistering and the edits above change what the instance
+does: say what you are about to do first. They are refused when the server does not allow
+writes (`server.mcp.allow_write: false` in eventum.yml).
 """
 
 log = get_logger(component="mcp")
@@ -145,6 +161,8 @@ def build_server(
     _resources_and_prompts(mcp, workspace, registry)
     if live is not None:
         _live_tools(tool, live)
+        scenarios.register(tool, live, registry)
+        instance.register(tool, mcp, live)
 
         @mcp.prompt(name="live_ops", description="Run and watch the generators of this instance.")
         def live_ops() -> str:
