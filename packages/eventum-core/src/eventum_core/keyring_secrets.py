@@ -104,6 +104,15 @@ class Keyring:
             self._open().delete_password(SERVICE, name)
             self._cache.pop(name, None)
 
+    def rename(self, name: str, new_name: str) -> None:
+        """Move a value to a new name, never handing it out; KeyError when `name` does not
+        exist, a `UserError` when `new_name` does."""
+        _check_name(new_name)
+        if new_name in self.names():
+            raise UserError(f"secret '{new_name}' already exists")
+        self.set(new_name, self.get(name))
+        self.remove(name)
+
     def names(self) -> list[str]:
         """Secret names, read from the file's INI layout without decrypting anything."""
         from keyrings.cryptfile.escape import escape, unescape

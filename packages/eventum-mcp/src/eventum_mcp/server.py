@@ -32,6 +32,7 @@ from eventum_mcp.authoring import MAX_RUN_SECONDS, Authoring
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import MAX_LOG_LINES, LiveOps
 from eventum_mcp.redaction import Redactor
+from eventum_mcp.renaming import rename_tools
 from eventum_mcp.workspace import Workspace
 
 PluginKind = Literal["input", "event", "output"]
@@ -161,6 +162,7 @@ def build_server(
     _resources_and_prompts(mcp, workspace, registry)
     if live is not None:
         _live_tools(tool, live)
+        rename_tools(tool, live)
         scenarios.register(tool, live, registry)
         instance.register(tool, mcp, live)
 

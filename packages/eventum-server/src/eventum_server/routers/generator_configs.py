@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from eventum_core.app.application import Application
-from eventum_core.app.startup import entry_from, read_raw_startup
+from eventum_core.app.renaming import generators_using
 from eventum_core.errors import UserError
 from eventum_server.locations import locate
 from eventum_server.routers.common import application
@@ -150,19 +150,6 @@ async def import_config(name: str, app: App, request: Request) -> dict[str, str]
     return {"name": name}
 
 
-def _users(app: Application, folder: Path) -> list[str]:
-    """Generators (registered or in startup.yml) whose config is in `folder`."""
-    root = folder.resolve()
-    paths = {g.parameters.id: g.parameters.path for g in app.generators()}
-    for item in read_raw_startup(app.settings):
-        try:
-            entry = entry_from(item, app.settings, source=Path("<startup>"))
-        except UserError:
-            continue  # a broken entry points nowhere
-        paths.setdefault(entry.id, entry.parameters.path)
-    return sorted(i for i, path in paths.items() if path.resolve().is_relative_to(root))
-
-
 @router.post("/{name}/rename")
 def rename_config(name: str, body: Rename, app: App) -> dict[str, str]:
     """Refused while a generator (registered or in startup.yml) uses the folder: its path
@@ -171,7 +158,7 @@ def rename_config(name: str, body: Rename, app: App) -> dict[str, str]:
     destination = _folder(app, body.new_name, exists=False)
     if destination.exists():
         raise HTTPException(409, f"generator config '{body.new_name}' already exists")
-    users = _users(app, folder)
+    users = generators_using(app, folder)
     if users:
         raise HTTPException(
             409, f"generator config '{name}' is used by {', '.join(users)}: remove them first"
