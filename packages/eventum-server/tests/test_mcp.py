@@ -391,6 +391,11 @@ def test_instance_info_settings_logs_update_restart_and_stop(tmp_path: Path) -> 
             assert "server.auth" in await client.fails(
                 "update_settings", patch={"server": {"auth": {"password": "x"}}}
             )
+            # Failures are logged, as in Eventum, to the instance's log.
+            logged = (await client.call("get_instance_logs", lines=5))["lines"]
+            assert any(
+                "tool=update_settings" in line and "transport=http" in line for line in logged
+            )
             assert "server.port" in await client.fails("update_settings", patch={"server.port": -1})
             assert await client.call("update_settings", patch={"log.backups": 3}) == {
                 "updated": True,

@@ -32,7 +32,6 @@ from eventum_mcp.authoring import MAX_RUN_SECONDS, Authoring
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import MAX_LOG_LINES, LiveOps
 from eventum_mcp.redaction import Redactor
-from eventum_mcp.renaming import rename_tools
 from eventum_mcp.workspace import Workspace
 
 PluginKind = Literal["input", "event", "output"]
@@ -154,7 +153,8 @@ def build_server(
         warnings.filterwarnings("ignore", message="Field 'lifespan' has an incomplete definition")
         mcp = FastMCP("eventum", instructions=instructions, log_level=log_level)  # type: ignore[arg-type]
     mcp._mcp_server.version = __version__  # serverInfo names this package, not the SDK
-    tool = _ToolMaker(mcp, Redactor(workspace.generators_dir))
+    transport = "stdio" if live is None else "http"
+    tool = _ToolMaker(mcp, Redactor(workspace.generators_dir), transport)
     _discovery_tools(tool, workspace, registry, keyring)
     _file_tools(tool, workspace)
     _trying_tools(tool, authoring)
@@ -162,7 +162,6 @@ def build_server(
     _resources_and_prompts(mcp, workspace, registry)
     if live is not None:
         _live_tools(tool, live)
-        rename_tools(tool, live)
         scenarios.register(tool, live, registry)
         instance.register(tool, mcp, live)
 
@@ -176,8 +175,8 @@ def build_server(
 class _ToolMaker:
     """`@tool(...)`: registers a function as a guarded tool with behaviour hints."""
 
-    def __init__(self, mcp: FastMCP, redactor: Redactor) -> None:
-        self._mcp, self._redactor = mcp, redactor
+    def __init__(self, mcp: FastMCP, redactor: Redactor, transport: str) -> None:
+        self._mcp, self._redactor, self._transport = mcp, redactor, transport
 
     def __call__(
         self, *, read_only: bool = True, destructive: bool = False
@@ -185,7 +184,8 @@ class _ToolMaker:
         hints = ToolAnnotations(readOnlyHint=read_only, destructiveHint=destructive)
 
         def register(fn: Callable[..., Any]) -> Any:
-            return self._mcp.tool(annotations=hints)(_guarded(fn, self._redactor))
+            guarded = _guarded(fn, self._redactor, self._transport)
+            return self._mcp.tool(annotations=hints)(guarded)
 
         return register
 
@@ -434,8 +434,9 @@ def _resources_and_prompts(mcp: FastMCP, workspace: Workspace, registry: Registr
         return CREATE_GENERATOR
 
 
-def _guarded(fn: Callable[..., Any], redactor: Redactor) -> Callable[..., Any]:
-    """`fn` as an async tool: run in a thread unless it is async, errors as clean tool errors."""
+def _guarded(fn: Callable[..., Any], redactor: Redactor, transport: str) -> Callable[..., Any]:
+    """`fn` as an async tool: run in a thread unless it is async, errors as clean tool errors.
+    Every failure is logged (as Eventum 2.8 does) with the tool, the transport and the reason."""
 
     @functools.wraps(fn)
     async def call(**arguments: Any) -> Any:
@@ -444,9 +445,11 @@ def _guarded(fn: Callable[..., Any], redactor: Redactor) -> Callable[..., Any]:
                 return await fn(**arguments)
             return await anyio.to_thread.run_sync(functools.partial(fn, **arguments))
         except (ToolFailure, UserError) as failure:  # the user's to fix: said as it is
-            raise ToolFailure(redactor.message(str(failure))) from None
+            reason = redactor.message(str(failure))
+            log.warning("tool failed", tool=fn.__name__, transport=transport, reason=reason)
+            raise ToolFailure(reason) from None
         except Exception as error:
-            log.exception("tool failed", tool=fn.__name__)
+            log.exception("tool failed", tool=fn.__name__, transport=transport)
             message = f"internal error: {type(error).__name__}: {error}"
             raise ToolFailure(redactor.message(message)) from None
 
