@@ -32,6 +32,8 @@ from eventum_mcp.authoring import MAX_RUN_SECONDS, Authoring
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import MAX_LOG_LINES, LiveOps
 from eventum_mcp.redaction import Redactor
+from eventum_mcp.renaming import rename_tools
+from eventum_mcp.repositories import RepositoryService, repository_tools
 from eventum_mcp.workspace import Workspace
 
 PluginKind = Literal["input", "event", "output"]
@@ -142,9 +144,11 @@ def build_server(
     registry: Registry | None = None,
     log_level: str = "WARNING",
     live: LiveOps | None = None,
+    repositories: RepositoryService | None = None,
 ) -> FastMCP:
     """A server for `workspace`; secrets (names, and values to substitute) come from `keyring`.
-    With `live` (served over HTTP by `eventum run`) it also has the live-operations tools."""
+    With `live` (served over HTTP by `eventum run`) it also has the live-operations tools, and
+    with `repositories` (eventum-server's service) the connected-repository tools."""
     registry = registry or Registry()
     authoring = Authoring(workspace, registry, keyring)
     instructions = INSTRUCTIONS + (LIVE_INSTRUCTIONS if live is not None else "")
@@ -162,6 +166,7 @@ def build_server(
     _resources_and_prompts(mcp, workspace, registry)
     if live is not None:
         _live_tools(tool, live)
+        rename_tools(tool, live)
         scenarios.register(tool, live, registry)
         instance.register(tool, mcp, live)
 
@@ -169,6 +174,8 @@ def build_server(
         def live_ops() -> str:
             return LIVE_OPS
 
+    if repositories is not None:
+        repository_tools(tool, repositories, workspace)
     return mcp
 
 

@@ -82,6 +82,7 @@ def create_app(application: Application) -> FastAPI:
         app.add_exception_handler(kind, user_error)
     app.state.mcp = mcp
     if mcp is not None:
+        app.state.repositories = mcp.repositories  # one service for MCP and the REST API
         mcp.mount(app)
     if server.ui_enabled:
         from eventum_server.studio import mount_studio

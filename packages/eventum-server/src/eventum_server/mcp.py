@@ -20,6 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventum_core.app.application import Application
+from eventum_server.repositories import Repositories
 from eventum_server.security import require_user
 
 INSTALL_HINT = "pip install 'eventum-server[mcp]'"
@@ -37,6 +38,7 @@ class MCPEndpoint:
             from eventum_mcp.live import LiveOps
             from eventum_mcp.server import build_server
             from eventum_mcp.workspace import Workspace
+            from eventum_server.mcp_repositories import RepositoriesForMCP
         except ModuleNotFoundError as error:
             if (error.name or "").partition(".")[0] not in ("eventum_mcp", "mcp"):
                 raise
@@ -58,11 +60,13 @@ class MCPEndpoint:
             read_only=not options.allow_write,
             read_only_because="server.mcp.allow_write is false",
         )
+        self.repositories = Repositories(application)  # the REST API's too (see create_app)
         server = build_server(
             workspace,
             keyring=application.keyring,
             registry=Registry(),
             live=LiveOps(application, workspace),
+            repositories=RepositoriesForMCP(self.repositories),
         )
         hosts = list(options.allowed_hosts)
         server.settings.transport_security = TransportSecuritySettings(
