@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from eventum_core.app import settings as settings_file
 from eventum_core.app.settings import load_settings
 from eventum_core.app.startup import load_startup
 from eventum_core.errors import ConfigError
@@ -23,6 +24,15 @@ def write_settings(tmp_path: Path, extra: str = "") -> Path:
         f"path.keyring_cryptfile: {tmp_path / 'kr.cfg'}\n" + extra
     )
     return path
+
+
+def test_written_settings_read_back_the_same(tmp_path: Path) -> None:
+    """What the API and MCP write to eventum.yml is what the next start reads."""
+    path = write_settings(tmp_path, "server.mcp: {enabled: true, allowed_hosts: ['h:*']}\n")
+    loaded = load_settings(path)
+    settings_file.write_settings(path, loaded)
+    assert load_settings(path) == loaded
+    assert [p.name for p in tmp_path.iterdir()] == ["eventum.yml"]  # the temporary file renamed
 
 
 def test_defaults_match_eventum(tmp_path: Path) -> None:
