@@ -34,6 +34,23 @@ def test_set_get_list_remove(tmp_path: Path) -> None:
         assert not isinstance(caught.value, KeyringError)
 
 
+def test_rename_moves_the_value_to_a_free_name(tmp_path: Path) -> None:
+    path = tmp_path / "kr.cfg"
+    keyring = Keyring(path, password="pw")
+    keyring.set("old", "s3cret")
+    keyring.set("taken", "other")
+    keyring.rename("old", "new")
+    assert keyring.names() == ["new", "taken"]
+    assert Keyring(path, password="pw").get("new") == "s3cret"
+    with pytest.raises(KeyError):
+        keyring.get("old")  # not left in the cache either
+    with pytest.raises(KeyError):
+        keyring.rename("old", "other-name")
+    with pytest.raises(UserError, match="already exists"):
+        keyring.rename("new", "taken")
+    assert Keyring(path, password="pw").get("taken") == "other"
+
+
 def test_wrong_password_is_a_clear_error_without_the_value(tmp_path: Path) -> None:
     path = tmp_path / "kr.cfg"
     Keyring(path, password="right").set("name", "value-xyz")
