@@ -173,6 +173,8 @@ def test_a_repository_catalog_read_refreshed_and_installed_from(
     assert api.post("/api/repositories/", json={"name": "packs", "url": url}).status_code == 201
     typed = {"name": "vault", "url": private, "username": GIT_USER, "password": GIT_PASSWORD}
     assert api.post("/api/repositories/?verify=false", json=typed).status_code == 201
+    gone = {"name": "gone", "url": "http://127.0.0.1:9/gone.git"}  # nothing listens there
+    assert api.post("/api/repositories/?verify=false", json=gone).status_code == 201
 
     async def scenario(client: Client) -> None:
         listed = {r["name"]: r for r in await client.call("list_repositories")}
@@ -219,6 +221,13 @@ def test_a_repository_catalog_read_refreshed_and_installed_from(
 
         vault = await client.call("get_repository_catalog", name="vault")  # typed password
         assert vault["entries"][0]["name"] == "web"
+
+        unreachable = await client.fails("get_repository_catalog", name="gone")
+        assert "Failed to reach the repository" in unreachable
+        assert "http://127.0.0.1:9/gone.git/" in unreachable  # URLs are not taken for paths
+        listed = {r["name"]: r["status"] for r in await client.call("list_repositories")}
+        assert listed["gone"]["state"] == "unavailable"  # the failed fetch was a check
+        assert listed["gone"]["reason"] in unreachable
 
     seen = talk_recording(instance, scenario)
     # The REST API and MCP share one service: the clone MCP refreshed is the API's too.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import Field
 
+from eventum_mcp.redaction import Redactor
 from eventum_mcp.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def install(
 
 def repository_tools(tool: _ToolMaker, service: RepositoryService, workspace: Workspace) -> None:
     """Registers the tools with `tool`, the server's guarded-tool decorator."""
+    redactor = Redactor(workspace.generators_dir)  # a check's reason may quote a local path
 
     @tool()
     def list_repositories() -> list[dict[str, Any]]:
@@ -62,7 +64,7 @@ def repository_tools(tool: _ToolMaker, service: RepositoryService, workspace: Wo
         `********`; a `${secrets.NAME}` reference is shown as written; the value never.
         Connecting and disconnecting are not tools: they decide what the instance trusts, so
         ask the user to do it on Studio's Repositories page."""
-        return service.connected()
+        return redactor.value(service.connected())  # type: ignore[no-any-return]
 
     @tool()
     def get_repository_catalog(name: str, refresh: bool = False) -> dict[str, Any]:
