@@ -21,7 +21,12 @@ def eventum() -> Eventum:
         full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
         return subprocess.run(  # type: ignore[call-overload, no-any-return]
             [sys.executable, "-m", "eventum_core", *args],
-            capture_output=True, text=True, timeout=timeout, env=full_env, check=False, **kwargs,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=full_env,
+            check=False,
+            **kwargs,
         )
 
     return run

@@ -23,7 +23,6 @@ class TestScriptContract(EventPluginContract):
         return super().make_config(base_path, **overrides)
 
 
-
 def test_runs_in_a_generator_until_exhausted(tmp_path: Path) -> None:
     (tmp_path / "s.py").write_text(
         "n = 0\n"
