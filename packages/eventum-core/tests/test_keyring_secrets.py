@@ -112,3 +112,23 @@ def test_help_names_the_default_keyring_file() -> None:
     """Square brackets in typer help are rich markup: a `[default: ...]` there vanished."""
     shown = _keyring_cli("get", "--help")
     assert "cryptfile_pass.cfg" in shown.stdout
+
+
+def test_a_name_in_another_letter_case_is_a_clear_mistake(tmp_path: Path) -> None:
+    """keyrings.cryptfile stores names lower-cased but encrypts with the name as given, so
+    `DB_PASSWORD` is listed as `db_password`, which cannot decrypt it (Eventum's files too)."""
+    keyring = Keyring(tmp_path / "kr.cfg", password="pw")
+    keyring.set("DB_PASSWORD", "s3cret")
+    reopened = Keyring(tmp_path / "kr.cfg", password="pw")
+    assert reopened.names() == ["db_password"]
+    assert reopened.get("DB_PASSWORD") == "s3cret"
+    with pytest.raises(UserError, match="letter case") as caught:
+        reopened.get("db_password")
+    assert not isinstance(caught.value, KeyringError)  # a name mistake: the API answers 400
+    assert "s3cret" not in str(caught.value)
+    keyring.set("db_password", "other")  # the same entry in the file: the old value is gone
+    assert keyring.get("db_password") == "other"
+    with pytest.raises(UserError, match="letter case"):
+        keyring.get("DB_PASSWORD")
+    keyring.remove("DB_Password")
+    assert keyring.names() == []

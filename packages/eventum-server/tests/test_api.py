@@ -251,6 +251,10 @@ def test_secrets(server: Server) -> None:
     assert client.get("/api/secrets/").json() == ["suffix", "token"]
     assert client.delete("/api/secrets/token").status_code == 200
     assert client.get("/api/secrets/token").status_code == 404
+    assert client.put("/api/secrets/Mixed", json={"value": "v-2"}).status_code == 200
+    assert client.get("/api/secrets/Mixed").json() == {"value": "v-2"}
+    assert client.get("/api/secrets/mixed").status_code == 400  # stored lower-cased: 400, not 503
+    assert client.delete("/api/secrets/Mixed").status_code == 200
     for blank in ("%20", "%C2%85"):  # U+0085 is a space to Python: a blank name, 400 not 503
         assert client.get(f"/api/secrets/{blank}").status_code == 400
         assert client.put(f"/api/secrets/{blank}", json={"value": "v"}).status_code == 400

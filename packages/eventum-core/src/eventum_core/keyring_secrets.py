@@ -81,8 +81,12 @@ class Keyring:
                 raise KeyError(name)
             try:
                 value: str | None = self._open().get_password(SERVICE, name)
-            except ValueError:
-                raise KeyringError(f"{self.path}: secret '{name}' cannot be decrypted") from None
+            except ValueError:  # the password was checked at open: the name's letter case differs
+                raise UserError(
+                    f"{self.path}: secret '{name}' cannot be decrypted under this name: it was set"
+                    " under a name that differs in letter case (keyring files keep names in lower"
+                    " case; use the name it was set with)"
+                ) from None
             if value is None:
                 raise KeyError(name)
             self._cache[name] = value
@@ -93,29 +97,47 @@ class Keyring:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._open().set_password(SERVICE, name, value)
+            self._forget(name)
             self._cache[name] = value
 
     def remove(self, name: str) -> None:
         """Delete a secret; KeyError when it does not exist."""
         _check_name(name)
-        if name not in self.names():
+        if not self._stored(name):
             raise KeyError(name)
         with self._lock:
             self._open().delete_password(SERVICE, name)
-            self._cache.pop(name, None)
+            self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        """Drop cached values of `name` in every letter case: the file holds one of them."""
+        for cached in [c for c in self._cache if c.lower() == name.lower()]:
+            del self._cache[cached]
 
     def rename(self, name: str, new_name: str) -> None:
         """Move a value to a new name, never handing it out; KeyError when `name` does not
         exist, a `UserError` when `new_name` does."""
         _check_name(new_name)
-        if new_name in self.names():
+        if self._stored(new_name):
             raise UserError(f"secret '{new_name}' already exists")
         self.set(new_name, self.get(name))
         self.remove(name)
 
     def names(self) -> list[str]:
-        """Secret names, read from the file's INI layout without decrypting anything."""
-        from keyrings.cryptfile.escape import escape, unescape
+        """Secret names, read from the file's INI layout without decrypting anything (in lower
+        case: the file keeps them so)."""
+        from keyrings.cryptfile.escape import unescape
+
+        return sorted(unescape(option) for option in self._options())
+
+    def _stored(self, name: str) -> bool:
+        """Whether the file holds `name`, in any letter case (as it looks names up)."""
+        from keyrings.cryptfile.escape import escape
+
+        return escape(name).lower() in self._options()
+
+    def _options(self) -> list[str]:
+        from keyrings.cryptfile.escape import escape
 
         if not self.path.exists():
             return []
@@ -125,9 +147,7 @@ class Keyring:
         except configparser.Error as error:
             raise KeyringError(f"{self.path}: cannot read the keyring: {error}") from None
         section = escape(SERVICE)
-        if not parser.has_section(section):
-            return []
-        return sorted(unescape(option) for option in parser.options(section))
+        return parser.options(section) if parser.has_section(section) else []
 
     def resolver(self) -> SecretResolver:
         return self.get
