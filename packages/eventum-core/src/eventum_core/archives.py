@@ -11,6 +11,8 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -22,6 +24,19 @@ UNPACKED_MAX_FILES = 10_000
 
 class ArchiveError(UserError):
     """An archive that is not a generator, or would write outside its folder."""
+
+
+@contextmanager
+def staged_folder(destination: Path) -> Iterator[Path]:
+    """A fresh folder beside `destination` to write a generator into, renamed to `destination`
+    when the block ends without an error and removed otherwise: never half a generator."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        yield staging
+        staging.rename(destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def pack(folder: Path, into: IO[bytes], *, exclude: frozenset[str] = frozenset()) -> None:
@@ -80,17 +95,13 @@ def unpack(data: bytes, folder: Path, config_filename: Path) -> int:
         members = _members(archive)
         if not any(path == PurePosixPath(config_filename.name) for _, path in members):
             raise _refuse(f"no {config_filename.name} at its top (or in its one top folder)")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         try:
-            for info, path in members:
-                target = staging / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(info) as source, target.open("wb") as sink:
-                    shutil.copyfileobj(source, sink)
-            staging.rename(folder)
+            with staged_folder(folder) as staging:
+                for info, path in members:
+                    target = staging / path
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(info) as source, target.open("wb") as sink:
+                        shutil.copyfileobj(source, sink)
         except (zipfile.BadZipFile, OSError, EOFError) as error:
             raise _refuse(f"{type(error).__name__}: {error}") from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
     return len(members)

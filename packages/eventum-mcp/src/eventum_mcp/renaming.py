@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eventum_core.app.renaming import generators_using, rename_generator
+from eventum_core.app.renaming import FolderInUse, rename_folder, rename_generator
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import LiveOps
 
@@ -17,21 +17,19 @@ if TYPE_CHECKING:
     from eventum_mcp.server import _ToolMaker
 
 
-def rename_folder(live: LiveOps, name: str, new_name: str) -> dict[str, Any]:
+def rename_config(live: LiveOps, name: str, new_name: str) -> dict[str, Any]:
     """As `POST /api/generator-configs/{name}/rename`: refused while a generator uses it."""
     workspace = live.workspace
     workspace.refuse_if_read_only()
     folder = workspace.config_file(name).parent
     destination = workspace.generator_dir(new_name, exists=False)
-    if destination.exists():
-        raise ToolFailure(f"generator {new_name!r} already exists")
-    users = generators_using(live.application, folder)
-    if users:
+    try:
+        rename_folder(live.application, folder, destination)
+    except FolderInUse as error:
         raise ToolFailure(
-            f"generator {name!r} is used by {', '.join(users)}: unregister them first "
-            "(unregister_generator), rename, then register the new name"
-        )
-    folder.rename(destination)
+            f"{error}: unregister them first (unregister_generator), rename, then register "
+            "the new name"
+        ) from None
     return {"name": name, "new_name": new_name, "renamed": True, "generator_ids": []}
 
 
@@ -60,7 +58,7 @@ def rename_tools(tool: _ToolMaker, live: LiveOps) -> None:
         it: unregister those first (their files stay), rename, register the new name. Answers
         `name`, `new_name`, `renamed` and `generator_ids` (always empty: nothing is
         repointed)."""
-        return rename_folder(live, name, new_name)
+        return rename_config(live, name, new_name)
 
     @tool(read_only=False)
     def rename_generator(generator_id: str, new_id: str) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import contextlib
 import errno
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -31,7 +30,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from eventum_core.app.application import Application
-from eventum_core.archives import UNPACKED_MAX_BYTES, UNPACKED_MAX_FILES
+from eventum_core.archives import UNPACKED_MAX_BYTES, UNPACKED_MAX_FILES, staged_folder
 from eventum_server import discovery
 
 log = structlog.get_logger("eventum.server")
@@ -521,14 +520,7 @@ def install(
             reason=f"it holds more than {UNPACKED_MAX_BYTES} bytes",
         )
     try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
-    except OSError as error:
-        raise RepositoryError(
-            "Failed to write the generator", reason=f"{destination.parent}: {error.strerror}"
-        ) from None
-    try:
-        with blob_reader(repo) as read:
+        with staged_folder(destination) as staging, blob_reader(repo) as read:
             for file in files:
                 relative = PurePosixPath(file.path)
                 if relative.is_absolute() or any(p in ("", ".", "..") for p in relative.parts):
@@ -540,20 +532,17 @@ def install(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with target.open("wb") as sink:
                     read(file.sha, sink)
-        (staging / SOURCE_FILE).write_text(
-            yaml.safe_dump(source.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
-        )
-        if destination.exists():
-            raise InstallConflict(f"generator '{destination.name}' already exists")
-        staging.rename(destination)
+            (staging / SOURCE_FILE).write_text(
+                yaml.safe_dump(source.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
+            )
+            if destination.exists():
+                raise InstallConflict(f"generator '{destination.name}' already exists")
     except OSError as error:
         if error.errno in (errno.EEXIST, errno.ENOTEMPTY):  # made meanwhile by another caller
             raise InstallConflict(f"generator '{destination.name}' already exists") from None
         raise RepositoryError(
             "Failed to write the generator", reason=f"{destination}: {error.strerror}"
         ) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return len(files)
 
 

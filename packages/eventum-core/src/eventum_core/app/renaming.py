@@ -29,6 +29,25 @@ def generators_using(application: Application, folder: Path) -> list[str]:
     return sorted(i for i, path in paths.items() if path.resolve().is_relative_to(root))
 
 
+class FolderInUse(GeneratorBusy):
+    """A generator folder that generators use: renamed, their paths would point nowhere."""
+
+    def __init__(self, folder: Path, users: list[str]) -> None:
+        super().__init__(f"generator folder '{folder.name}' is used by {', '.join(users)}")
+        self.users = users
+
+
+def rename_folder(application: Application, folder: Path, destination: Path) -> None:
+    """Rename a generator folder; refused when `destination` exists or while a generator
+    (registered or in startup.yml) uses the folder."""
+    if destination.exists():
+        raise GeneratorExists(f"generator config '{destination.name}' already exists")
+    users = generators_using(application, folder)
+    if users:
+        raise FolderInUse(folder, users)
+    folder.rename(destination)
+
+
 def _check_id(generator_id: str) -> None:
     """An id names the generator's log file: one plain name, as a generator folder's is."""
     if (

@@ -99,7 +99,7 @@ class GeneratorRun:
     _output_queues: list[Any] = field(default_factory=list)
     _timestamp_queue: Any = None
     _event_queue: Any = None
-    _budget: ByteBudget = field(default_factory=lambda: ByteBudget(None))
+    _budget: ByteBudget = field(init=False)  # set by run(), from queue.max_event_bytes
     _lag_reported: float = 0.0
 
     def context(self, spec: PluginSpec) -> PluginContext:

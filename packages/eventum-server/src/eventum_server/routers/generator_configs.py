@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from eventum_core.app.application import Application
-from eventum_core.app.renaming import generators_using
+from eventum_core.app.renaming import FolderInUse, rename_folder
 from eventum_core.errors import UserError
 from eventum_server.locations import locate
 from eventum_server.routers.common import application
@@ -154,16 +154,10 @@ async def import_config(name: str, app: App, request: Request) -> dict[str, str]
 def rename_config(name: str, body: Rename, app: App) -> dict[str, str]:
     """Refused while a generator (registered or in startup.yml) uses the folder: its path
     would point nowhere."""
-    folder = _folder(app, name)
-    destination = _folder(app, body.new_name, exists=False)
-    if destination.exists():
-        raise HTTPException(409, f"generator config '{body.new_name}' already exists")
-    users = generators_using(app, folder)
-    if users:
-        raise HTTPException(
-            409, f"generator config '{name}' is used by {', '.join(users)}: remove them first"
-        )
-    folder.rename(destination)
+    try:
+        rename_folder(app, _folder(app, name), _folder(app, body.new_name, exists=False))
+    except FolderInUse as error:
+        raise HTTPException(409, f"{error}: remove them first") from None
     return {"name": body.new_name}
 
 
