@@ -9,17 +9,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from eventum_core.testing.archives import zip_bytes
+
 
 def _zip(entries: dict[str, bytes], links: tuple[str, ...] = ()) -> str:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in entries.items():
-            archive.writestr(name, content)
-        for name in links:
-            info = zipfile.ZipInfo(name)
-            info.external_attr = 0o120777 << 16  # a symbolic link
-            archive.writestr(info, "/etc/passwd")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return base64.b64encode(zip_bytes(entries, links)).decode("ascii")
 
 
 def _names(content_base64: str) -> set[str]:

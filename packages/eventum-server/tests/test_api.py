@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import stat
 import time
 import zipfile
 from pathlib import Path
@@ -14,6 +13,8 @@ import pytest
 import yaml
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
+
+from eventum_core.testing.archives import zip_bytes
 
 from .conftest import PASSWORD, USER, Server
 
@@ -317,18 +318,6 @@ def test_problems_are_located_for_studio(server: Server) -> None:
     assert client.delete(f"{base}/located").status_code == 200
 
 
-def _zip(files: dict[str, bytes], links: tuple[str, ...] = ()) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-        for name in links:
-            info = zipfile.ZipInfo(name)
-            info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            archive.writestr(info, "/etc/passwd")
-    return buffer.getvalue()
-
-
 def test_export_a_generator_and_import_it_under_another_name(server: Server) -> None:
     client = server.client()
     base = "/api/generator-configs"
@@ -351,7 +340,7 @@ def test_export_a_generator_and_import_it_under_another_name(server: Server) -> 
     assert again.status_code == 409
     client.delete(f"{base}/timer-copy")
 
-    flat = _zip({"generator.yml": b"input: []\n", "templates/a.jinja": b"x"})
+    flat = zip_bytes({"generator.yml": b"input: []\n", "templates/a.jinja": b"x"})
     assert client.post(f"{base}/flat/import", content=flat).status_code == 201
     assert client.get(f"{base}/flat/file/templates/a.jinja").content == b"x"
     client.delete(f"{base}/flat")
@@ -361,10 +350,10 @@ def test_export_a_generator_and_import_it_under_another_name(server: Server) -> 
     ("archive", "reason"),
     [
         (b"not a zip", "not a ZIP archive"),
-        (_zip({"generator.yml": b"", "../evil.txt": b"x"}), "outside the generator folder"),
-        (_zip({"g/generator.yml": b"", "/etc/evil": b"x"}), "outside the generator folder"),
-        (_zip({"generator.yml": b""}, links=("passwd",)), "symbolic link"),
-        (_zip({"readme.txt": b"no config"}), "no generator.yml"),
+        (zip_bytes({"generator.yml": b"", "../evil.txt": b"x"}), "outside the generator folder"),
+        (zip_bytes({"g/generator.yml": b"", "/etc/evil": b"x"}), "outside the generator folder"),
+        (zip_bytes({"generator.yml": b""}, links=("passwd",)), "symbolic link"),
+        (zip_bytes({"readme.txt": b"no config"}), "no generator.yml"),
     ],
 )
 def test_an_archive_that_is_not_a_generator_is_refused(
