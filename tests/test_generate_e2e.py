@@ -257,3 +257,23 @@ def test_events_that_fail_to_produce_make_the_exit_non_zero(eventum, tmp_path: P
     assert result.stdout.splitlines() == ["ok"] * 5
     assert "5 events could not be produced" in result.stderr
     assert "odd second" in result.stderr
+
+
+def test_other_libraries_logs_show_from_v_up(eventum, tmp_path: Path) -> None:
+    """A library's own log line (aiokafka's "Unable connect ..." beside our "cannot open") would
+    repeat the one error line; -v shows them, named by library, in our format."""
+    path = write(tmp_path, LINSPACE.format(count=2), "  - stdout: {}")
+    (tmp_path / "s.py").write_text(
+        "import logging\n\n"
+        "def produce(params):\n"
+        "    logging.getLogger('somelib').error('library noise')\n"
+        "    return 'ok'\n"
+    )
+    args = ("generate", "--path", str(path), "--id", "t", "--live-mode", "false")
+    quiet = eventum(*args)
+    assert quiet.returncode == 0 and quiet.stdout.splitlines() == ["ok", "ok"]
+    assert quiet.stderr == ""
+    verbose = eventum(*args, "-v")
+    assert verbose.returncode == 0
+    noise = [line for line in verbose.stderr.splitlines() if "library noise" in line]
+    assert len(noise) == 2 and all("library=somelib" in line for line in noise)

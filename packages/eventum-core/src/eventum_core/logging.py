@@ -40,6 +40,13 @@ def configure(verbosity: int = 0, fmt: LogFormat = "plain", level: int | None = 
     global _settings, _threshold, _configured
     threshold = level_for(verbosity) if level is None else level
     _settings, _threshold, _configured = (verbosity, fmt, level), threshold, False
+    # Other libraries' records (aiokafka, urllib3, ...) as our lines, from -v up: without it a
+    # failing library's own message only repeats the one line that says what went wrong.
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _Libraries)]
+    root.addHandler(_Libraries())
+    quiet = verbosity == 0 and level is None
+    root.setLevel(logging.CRITICAL + 1 if quiet else threshold)
 
 
 def adopt(level: int) -> None:
@@ -117,6 +124,17 @@ class Logger:
 
     def exception(self, event: str, **kw: Any) -> None:
         self._emit(logging.ERROR, "exception", event, kw)
+
+
+_METHODS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning"}
+
+
+class _Libraries(logging.Handler):
+    """Passes standard-library log records on to our logger, named by their library."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        method = _METHODS.get(record.levelno, "error")
+        Logger(library=record.name)._emit(record.levelno, method, record.getMessage(), {})
 
 
 def get_logger(**context: Any) -> Logger:
