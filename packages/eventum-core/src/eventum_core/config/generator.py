@@ -13,9 +13,10 @@ from pydantic import BaseModel, ValidationError
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.locations import LineIndex, describe
 from eventum_core.config.plugin_config import FormatterSpec
-from eventum_core.config.yaml_source import SecretLookup, load_yaml_file
+from eventum_core.config.yaml_source import load_yaml_file
 from eventum_core.discovery import Kind, Registry
 from eventum_core.errors import ConfigError
+from eventum_core.secrets import SecretResolver
 
 CONFIG_FILENAME = "generator.yml"
 
@@ -61,7 +62,7 @@ def load_plan(
     parameters: GeneratorParameters,
     *,
     registry: Registry,
-    secrets: SecretLookup | None = None,
+    secrets: SecretResolver | None = None,
     now: datetime | None = None,
 ) -> GeneratorPlan:
     """Read, substitute, parse and validate a generator; raise `ConfigError` naming the place."""

@@ -28,8 +28,6 @@ _TOKEN = re.compile(
 )
 _COMMENT_LINE = re.compile(r"^\s*#")
 
-SecretLookup = SecretResolver
-
 
 def read_text(path: Path, what: str = "file") -> str:
     try:
@@ -60,7 +58,7 @@ def substitute(
     *,
     source: Path,
     params: Mapping[str, Any],
-    secrets: SecretLookup | None,
+    secrets: SecretResolver | None,
 ) -> str:
     """Replace `${params.x}` and `${secrets.x}` tokens (full-line comments are left alone)."""
     missing: list[str] = []
@@ -161,7 +159,7 @@ def load_yaml_file(
     path: Path,
     *,
     params: Mapping[str, Any] | None = None,
-    secrets: SecretLookup | None = None,
+    secrets: SecretResolver | None = None,
     what: str = "file",
 ) -> tuple[Any, str]:
     """The parsed, substituted, dot-expanded content of a YAML file, and the text it came from."""
