@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from eventum_core.cli.errors import print_error
 from eventum_core.errors import UserError
 from eventum_service.layout import (
     STARTUP_TEXT,
@@ -55,7 +56,7 @@ UserFlag = Annotated[
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
+    print_error(message)
     raise typer.Exit(1)
 
 

@@ -11,25 +11,20 @@ from __future__ import annotations
 import collections
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 from types import FrameType
 
-from eventum_core import startup
+from eventum_core import gc_pause
 from eventum_core.app import logs
 from eventum_core.app.application import Application
 from eventum_core.app.service import ApplicationService, load_services
 from eventum_core.app.startup import load_startup
+from eventum_core.cli.errors import print_error
 from eventum_core.errors import UserError
 
 EXIT_OK, EXIT_FAILED = 0, 1
 _POLL = 0.1
-
-
-def _error(message: str) -> None:
-    for line in message.splitlines() or [message]:  # one mistake per line, each prefixed
-        print(f"Error: {line}", file=sys.stderr)
 
 
 class _Signals:
@@ -58,9 +53,9 @@ def run_application(config_path: Path) -> int:
         if application.settings.path.startup.exists():
             load_startup(application.settings)
     except UserError as error:
-        _error(str(error))
+        print_error(str(error))
         return EXIT_FAILED
-    startup.end()
+    gc_pause.resume()
     settings = application.settings
     logs.configure(settings.log, settings.path.logs)
     import structlog

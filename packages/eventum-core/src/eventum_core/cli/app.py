@@ -10,9 +10,10 @@ from importlib.metadata import entry_points
 
 import typer
 
-from eventum_core import startup
+from eventum_core import gc_pause
 from eventum_core.__about__ import __version__
 from eventum_core.cli import generate, inspect, run
+from eventum_core.cli.errors import print_error
 
 CLI_GROUP = "eventum.cli"
 CORE_COMMANDS = frozenset({"generate", "validate", "plugins", "run"})
@@ -70,19 +71,17 @@ def _run_plugin_command(name: str, args: list[str]) -> None:
         sub = ep.load()
     except Exception as error:
         dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "?"
-        typer.echo(
-            f"eventum: error: command '{name}' from {dist} failed to load: {error}", err=True
-        )
+        print_error(f"command '{name}' from {dist} failed to load: {error}")
         raise SystemExit(1) from None
     if not isinstance(sub, typer.Typer):
-        typer.echo(f"eventum: error: command '{name}' is not a typer app ({ep.value})", err=True)
+        print_error(f"command '{name}' is not a typer app ({ep.value})")
         raise SystemExit(1)
-    startup.end()  # a plugin command may run for long
+    gc_pause.resume()  # a plugin command may run for long
     sub(args=args, prog_name=f"eventum {name}")
 
 
 def main() -> None:
-    startup.begin()
+    gc_pause.pause()
     args = sys.argv[1:]
     if args and not args[0].startswith("-") and args[0] in _plugin_commands():
         _run_plugin_command(args[0], args[1:])
@@ -100,10 +99,10 @@ def main() -> None:
         # One line, like every other user mistake (typer would draw a multi-line box).
         where = error.ctx.command_path if error.ctx is not None else "eventum"
         message = error.format_message().rstrip(".")
-        print(f"eventum: error: {message} (see '{where} --help')", file=sys.stderr)
+        print_error(f"{message} (see '{where} --help')")
         raise SystemExit(error.exit_code) from None
     except errors.ClickException as error:
-        print(f"eventum: error: {error.format_message()}", file=sys.stderr)
+        print_error(error.format_message())
         raise SystemExit(error.exit_code) from None
     except typer.Abort:
         raise SystemExit(1) from None

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from eventum_core.cli import values
+from eventum_core.cli.errors import print_error
 
 _RUN = "Run"
 _GEN = "Generation (as in eventum.yml `generation:`)"
@@ -211,7 +212,7 @@ def generate(
         if log_format not in ("plain", "json"):
             raise values.BadValue(f"--log-format: expected plain or json (got {log_format!r})")
     except values.BadValue as error:
-        typer.echo(f"eventum: error: {error}", err=True)
+        print_error(str(error))
         raise typer.Exit(2) from None
     raise typer.Exit(
         run_generate(

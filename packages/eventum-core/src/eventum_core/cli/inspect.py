@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from eventum_core.cli import values
+from eventum_core.cli.errors import print_error
 
 
 def plugins(
@@ -31,7 +32,7 @@ def plugins(
                 broken += problem is not None
             typer.echo(f"  {info.name:<22} {info.distribution:<30} {info.version}{status}")
     if broken:
-        typer.echo(f"eventum: error: {broken} plugin(s) failed to load", err=True)
+        print_error(f"{broken} plugin(s) failed to load")
         raise typer.Exit(1)
 
 
@@ -43,7 +44,7 @@ def validate(
     timezone: Annotated[str, typer.Option("--timezone")] = "UTC",
 ) -> None:
     """Load and check a generator (plugins, their configs, the files they reference) without running it."""
-    from eventum_core.cli.session import EXIT_USAGE, error_line, parameters_from
+    from eventum_core.cli.session import EXIT_USAGE, parameters_from
     from eventum_core.config.generator import load_plan
     from eventum_core.discovery import Registry
     from eventum_core.errors import UserError
@@ -62,7 +63,7 @@ def validate(
         plan = load_plan(parameters, registry=Registry())
         check_plan(plan)
     except (UserError, values.BadValue) as error:
-        error_line(str(error))
+        print_error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
     inputs = ", ".join(s.name for s in plan.inputs)
     outputs = ", ".join(f"{o.plugin.name} ({o.formatter.name})" for o in plan.outputs)

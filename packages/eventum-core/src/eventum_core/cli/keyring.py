@@ -13,6 +13,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from eventum_core.cli.errors import print_error
+
 app = typer.Typer(
     name="eventum-keyring",
     help="Manage secrets of the Eventum keyring (an encrypted cryptfile).",
@@ -34,7 +36,7 @@ def _cryptfile_option(*, must_exist: bool) -> Any:
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"Error: {message}", file=sys.stderr)
+    print_error(message)
     raise typer.Exit(1)
 
 

@@ -13,8 +13,9 @@ from typing import Any
 import anyio
 from pydantic import ValidationError
 
+from eventum_core import gc_pause
 from eventum_core import logging as eventum_logging
-from eventum_core import startup
+from eventum_core.cli.errors import print_error
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import load_plan
 from eventum_core.config.locations import dotted, reason
@@ -24,11 +25,6 @@ from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun, RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
-
-
-def error_line(message: str) -> None:
-    for line in message.splitlines() or [message]:
-        print(f"eventum: error: {line}", file=sys.stderr)
 
 
 def parameters_from(options: dict[str, Any]) -> GeneratorParameters:
@@ -58,14 +54,14 @@ def run_generate(
             secrets = cryptfile_resolver(cryptfile)
         plan = load_plan(parameters, registry=Registry(), secrets=secrets)
     except UserError as error:
-        error_line(str(error))
+        print_error(str(error))
         return EXIT_USAGE
     except Exception as error:
         return _internal(error, verbosity)
 
     seed = parameters.seed if parameters.seed is not None else random_secrets.randbits(63)
     show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
-    startup.end()
+    gc_pause.resume()
     try:
         result = anyio.run(
             _run_with_signals, GeneratorRun(plan, seed, _progress_printer() if show else None)
@@ -80,7 +76,7 @@ def run_generate(
 def _internal(error: BaseException, verbosity: int) -> int:
     if verbosity:
         eventum_logging.get_logger().exception("internal error")
-    error_line(
+    print_error(
         f"internal error: {type(error).__name__}: {error}"
         + ("" if verbosity else " (run with -v for details)")
     )
@@ -129,7 +125,7 @@ def _report(result: RunResult, parameters: GeneratorParameters) -> int:
     counters = result.counters
     log = eventum_logging.get_logger(generator=parameters.id)
     if result.error:
-        error_line(result.error)
+        print_error(result.error)
         if not counters.generated:
             return EXIT_USAGE if result.user_error else EXIT_FAILED
     elapsed = counters.elapsed
@@ -149,7 +145,7 @@ def _report(result: RunResult, parameters: GeneratorParameters) -> int:
         summary["lateness"] = counters.lateness.as_dict()
     log.info("run finished", **summary)
     if event.produce_failed:
-        error_line(
+        print_error(
             f"{event.produce_failed} events could not be produced (the log says why and where)"
         )
     if counters.lost:
@@ -158,7 +154,7 @@ def _report(result: RunResult, parameters: GeneratorParameters) -> int:
             for o in counters.outputs
             if o.write_failed or o.format_failed
         )
-        error_line(f"{counters.lost} events were not delivered ({detail})")
+        print_error(f"{counters.lost} events were not delivered ({detail})")
         return EXIT_FAILED
     if result.error or event.produce_failed:
         return EXIT_FAILED
