@@ -66,11 +66,20 @@ if TYPE_CHECKING:
     from eventum_core.context import (
         derive_rng as derive_rng,
     )
+    from eventum_core.context import (
+        draw_seed as draw_seed,
+    )
     from eventum_core.datetimes import (
         VersatileDatetime as VersatileDatetime,
     )
     from eventum_core.datetimes import (
+        aware as aware,
+    )
+    from eventum_core.datetimes import (
         clock_from as clock_from,
+    )
+    from eventum_core.datetimes import (
+        epoch_micros as epoch_micros,
     )
     from eventum_core.datetimes import (
         resolve as resolve,
@@ -130,8 +139,11 @@ _EXPORTS = {
     "PluginContext": "eventum_core.context",
     "Segment": "eventum_core.context",
     "derive_rng": "eventum_core.context",
+    "draw_seed": "eventum_core.context",
     "VersatileDatetime": "eventum_core.datetimes",
+    "aware": "eventum_core.datetimes",
     "clock_from": "eventum_core.datetimes",
+    "epoch_micros": "eventum_core.datetimes",
     "resolve": "eventum_core.datetimes",
     "resolve_span": "eventum_core.datetimes",
     "ConfigError": "eventum_core.errors",
@@ -177,9 +189,12 @@ __all__ = [
     "VersatileDatetime",
     "WriteError",
     "__version__",
+    "aware",
     "clock_from",
     "derive_rng",
+    "draw_seed",
     "encode_lines",
+    "epoch_micros",
     "exact_chunks",
     "get_logger",
     "resolve",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -21,6 +22,11 @@ def derive_rng(seed: int, *scope: object) -> random.Random:
     segments that workers produce independently.
     """
     return random.Random(":".join(map(str, (seed, *scope))))
+
+
+def draw_seed() -> int:
+    """A fresh seed for a run given none: shown in its summary, so the run can be repeated."""
+    return secrets.randbits(63)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ documented difference).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, ValidationInfo
@@ -17,6 +17,19 @@ from pydantic import AfterValidator, ValidationInfo
 _RELATIVE = re.compile(
     r"^(?P<sign>[+-]?)(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$"
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+
+def aware(moment: datetime, tz: tzinfo) -> datetime:
+    """`moment` itself when it has a timezone, else read in `tz` (the generator's timezone)."""
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def epoch_micros(moment: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime: the integer a `TIMESTAMP_DTYPE`
+    value holds, in which inputs compute their schedules exactly."""
+    return (moment - _EPOCH) // _ONE_US
 
 
 def resolve(

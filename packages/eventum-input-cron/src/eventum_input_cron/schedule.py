@@ -16,6 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from croniter import CroniterBadDateError, croniter, croniter_range
 
+from eventum_core import epoch_micros
+
 _US = 1_000_000
 _DAY_US = 86_400 * _US
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -27,11 +29,6 @@ _HOUR_US = 3600 * _US
 _DST_MARGIN_US = _HOUR_US
 
 Micros = npt.NDArray[np.int64]
-
-
-def to_micros(moment: datetime) -> int:
-    """Microseconds since the Unix epoch of an aware datetime."""
-    return (moment - _EPOCH) // _ONE_US
 
 
 def _values(field: list[int | str], size: int) -> Micros:
@@ -54,8 +51,8 @@ class CronSchedule:
 
     def ticks(self, start: datetime, end: datetime | None) -> Iterator[Micros]:
         """Ascending UTC microseconds of the ticks in [start, end] (no end: endless), by day."""
-        low = to_micros(start)
-        high = None if end is None else to_micros(end)
+        low = epoch_micros(start)
+        high = None if end is None else epoch_micros(end)
         last = _LAST_DAY if end is None else end.astimezone(self._tz).date()
         for day in self._matching_days(start.astimezone(self._tz).date(), last):
             ticks = self._day_ticks(day)
@@ -101,8 +98,8 @@ class CronSchedule:
         tz = self._tz
         midnight = datetime.combine(day, time(), tz)
         probes = range(
-            to_micros(midnight) - _DST_MARGIN_US,
-            to_micros(midnight + _ONE_DAY) + _DST_MARGIN_US + _HOUR_US,
+            epoch_micros(midnight) - _DST_MARGIN_US,
+            epoch_micros(midnight + _ONE_DAY) + _DST_MARGIN_US + _HOUR_US,
             _HOUR_US,
         )
         offsets = [_offset_at(tz, probe) for probe in probes]
@@ -143,7 +140,7 @@ class CronSchedule:
         """croniter's ticks between two instants that fall on the local `day`."""
         tz = self._tz
         ticks = [
-            to_micros(tick)
+            epoch_micros(tick)
             for tick in croniter_range(
                 _from_micros(low, tz), _from_micros(high, tz), self._expression
             )

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import numpy as np
 
-from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, resolve_span
+from eventum_core import (
+    TIMESTAMP_DTYPE,
+    PluginContext,
+    Timestamps,
+    aware,
+    epoch_micros,
+    resolve_span,
+)
 from eventum_input_linspace.config import LinspaceConfig
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // _US
 
 
 class LinspaceInput:
@@ -30,21 +29,19 @@ class LinspaceInput:
     interactive: ClassVar[bool] = False
 
     def __init__(self, config: LinspaceConfig, context: PluginContext) -> None:
-        started = context.started_at
-        if started.tzinfo is None:
-            started = started.replace(tzinfo=context.timezone)
+        started = aware(context.started_at, context.timezone)
         start, end = resolve_span(config.start, config.end, tz=context.timezone, now=started)
         if end is None:  # the config rejects 'never'; guards a config built without validation
             raise ValueError("end cannot be 'never'")
-        self._start = _micros(start)
-        span = _micros(end) - self._start
+        self._start = epoch_micros(start)
+        span = epoch_micros(end) - self._start
         self._count = config.count
         self._div = max(1, config.count - 1 if config.endpoint else config.count)
         # i · span = i · q · div + i · r: keeps every product within int64.
         self._q, self._r = divmod(span, self._div)
         self._first = 0
         if context.live_mode and context.skip_past:
-            self._first = self._first_not_before(_micros(started) - self._start, span)
+            self._first = self._first_not_before(epoch_micros(started) - self._start, span)
         self._stopped = False
 
     def _first_not_before(self, offset: int, span: int) -> int:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC
 from typing import ClassVar
 
 import numpy as np
 
-from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps
+from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, aware, epoch_micros
 from eventum_input_static.config import StaticConfig
 
 
@@ -22,10 +21,8 @@ class StaticInput:
     interactive: ClassVar[bool] = False
 
     def __init__(self, config: StaticConfig, context: PluginContext) -> None:
-        started = context.started_at
-        if started.tzinfo is None:
-            started = started.replace(tzinfo=context.timezone)
-        self._at = np.datetime64(started.astimezone(UTC).replace(tzinfo=None), "us")
+        started = aware(context.started_at, context.timezone)
+        self._at = np.datetime64(epoch_micros(started), "us")
         self._count = config.count
         self._stopped = False
 

@@ -10,7 +10,14 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, exact_chunks, resolve_span
+from eventum_core import (
+    TIMESTAMP_DTYPE,
+    PluginContext,
+    Timestamps,
+    epoch_micros,
+    exact_chunks,
+    resolve_span,
+)
 from eventum_input_time_patterns.config import TimePatternsConfig
 from eventum_input_time_patterns.pattern import (
     TimePattern,
@@ -21,14 +28,9 @@ from eventum_input_time_patterns.pattern import (
 
 Micros = npt.NDArray[np.int64]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
-_NEVER = (datetime(9999, 12, 31, 23, 59, 59, 999_998, tzinfo=UTC) - _EPOCH) // _ONE_US
+_NEVER = epoch_micros(datetime(9999, 12, 31, 23, 59, 59, 999_998, tzinfo=UTC))
 _ENDLESS = np.iinfo(np.int64).max
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // _ONE_US
 
 
 class _PatternStream:
@@ -39,11 +41,11 @@ class _PatternStream:
         osc = pattern.oscillator
         start, end = resolve_span(osc.start, osc.end, tz=context.timezone, now=context.started_at)
         self._period = osc.duration // _ONE_US
-        self._start = _micros(start)
-        self._end = _NEVER if end is None else _micros(end)
+        self._start = epoch_micros(start)
+        self._end = _NEVER if end is None else epoch_micros(end)
         self._not_before = self._start
         if context.live_mode and context.skip_past:
-            now = _micros(context.started_at)
+            now = epoch_micros(context.started_at)
             if now > self._start:
                 self._start += (now - self._start) // self._period * self._period
                 self._not_before = now

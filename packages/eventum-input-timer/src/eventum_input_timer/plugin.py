@@ -8,17 +8,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, resolve
+from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, aware, epoch_micros, resolve
 from eventum_input_timer.config import TimerConfig
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_MAX_US = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _US
+_MAX_US = epoch_micros(datetime.max.replace(tzinfo=UTC))
 """The last instant a `datetime` can hold: an endless timer stops there."""
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // _US
 
 
 class TimerInput:
@@ -34,13 +29,11 @@ class TimerInput:
     interactive: ClassVar[bool] = False
 
     def __init__(self, config: TimerConfig, context: PluginContext) -> None:
-        started = context.started_at
-        if started.tzinfo is None:
-            started = started.replace(tzinfo=context.timezone)
+        started = aware(context.started_at, context.timezone)
         start = resolve(config.start, tz=context.timezone, now=started)
         if start is None:  # the config rejects 'never'; guards a config built without validation
             raise ValueError("start cannot be 'never'")
-        self._start = _micros(start)
+        self._start = epoch_micros(start)
         self._period = config.period // _US
         self._count = config.count
         last = (_MAX_US - self._start) // self._period
@@ -48,7 +41,7 @@ class TimerInput:
         self._first = 1
         if context.live_mode and context.skip_past:
             # ceil((now - start) / period): the first period not before now.
-            self._first = max(1, -((self._start - _micros(started)) // self._period))
+            self._first = max(1, -((self._start - epoch_micros(started)) // self._period))
         self._stopped = False
 
     def generate(self, size: int) -> Iterator[Timestamps]:

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
 
 import numpy as np
 
-from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps
+from eventum_core import TIMESTAMP_DTYPE, PluginContext, Timestamps, aware, epoch_micros
 from eventum_input_timestamps.config import TimestampsConfig
-
-
-def _naive_utc(moment: datetime, tz: tzinfo) -> datetime:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 class TimestampsInput:
@@ -30,12 +23,13 @@ class TimestampsInput:
 
     def __init__(self, config: TimestampsConfig, context: PluginContext) -> None:
         tz = context.timezone
-        stamps = np.array([_naive_utc(v, tz) for v in config.values], dtype=TIMESTAMP_DTYPE)
+        micros = [epoch_micros(aware(v, tz)) for v in config.values]
+        stamps = np.array(micros, dtype=np.int64).view(TIMESTAMP_DTYPE)
         if (stamps[1:] < stamps[:-1]).any():
             context.logger.info("timestamps are not in ascending order: sorted them")
             stamps.sort(kind="stable")
         if context.live_mode and context.skip_past:
-            now = np.datetime64(_naive_utc(context.started_at, tz), "us")
+            now = np.datetime64(epoch_micros(aware(context.started_at, tz)), "us")
             stamps = stamps[np.searchsorted(stamps, now, side="left") :]
         stamps.flags.writeable = False  # chunks are views of it
         self._stamps = stamps

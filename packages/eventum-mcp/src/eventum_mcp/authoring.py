@@ -4,13 +4,13 @@ secret values its config was given."""
 
 from __future__ import annotations
 
-import secrets as random_secrets
 from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
 from pydantic import ValidationError
 
+from eventum_core import draw_seed
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import GeneratorPlan, load_plan
 from eventum_core.config.locations import dotted, reason
@@ -176,7 +176,7 @@ class Authoring:
                 name, params, skip_past=skip_past, max_duration=seconds, max_events=bound
             )
         )
-        result = await GeneratorRun(loaded.plan, random_secrets.randbits(63)).run()
+        result = await GeneratorRun(loaded.plan, draw_seed()).run()
         counters = result.counters
         if result.error and not counters.generated:
             raise ToolFailure(loaded.redactor.message(result.error))

@@ -8,7 +8,6 @@ reach it only through the loop's token. A generator that fails to load or crashe
 from __future__ import annotations
 
 import contextlib
-import secrets as random_secrets
 import threading
 import time
 from enum import StrEnum
@@ -21,6 +20,7 @@ import structlog
 
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import load_plan
+from eventum_core.context import draw_seed
 from eventum_core.discovery import Registry
 from eventum_core.errors import UserError
 from eventum_core.pipeline.runner import GeneratorRun, RunResult
@@ -139,7 +139,7 @@ class ManagedGenerator:
 
     async def _serve(self, plan: Any) -> None:
         seed = self.parameters.seed
-        run = GeneratorRun(plan, seed if seed is not None else random_secrets.randbits(63))
+        run = GeneratorRun(plan, seed if seed is not None else draw_seed())
         with self._lock:
             self._run, self._token = run, anyio.lowlevel.current_token()
             stop_now = self._stop_requested

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets as random_secrets
 import signal
 import sys
 import time
@@ -19,6 +18,7 @@ from eventum_core.cli.errors import print_error
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import load_plan
 from eventum_core.config.locations import dotted, reason
+from eventum_core.context import draw_seed
 from eventum_core.discovery import Registry
 from eventum_core.errors import UserError
 from eventum_core.pipeline.counters import Counters
@@ -59,7 +59,7 @@ def run_generate(
     except Exception as error:
         return _internal(error, verbosity)
 
-    seed = parameters.seed if parameters.seed is not None else random_secrets.randbits(63)
+    seed = parameters.seed if parameters.seed is not None else draw_seed()
     show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
     gc_pause.resume()
     try:
