@@ -1,17 +1,19 @@
 """The generators folder the server may touch, and nothing outside it.
 
 A generator is a folder directly under `--generators-dir` holding the config file. Every name and
-relative path an assistant sends is checked here: no absolute paths, no `..`, and no symlink that
-resolves outside the generator folder. Only text files of the kinds a generator is made of can be
-read or written (as in Eventum: a `.py` file would be code the `script` plugin runs).
+relative path an assistant sends is checked by eventum_core.app.confinement, as the REST API's
+are: no absolute paths, no `..`, and no symlink that resolves outside the generator folder. Only
+text files of the kinds a generator is made of can be read or written (as in Eventum: a `.py`
+file would be code the `script` plugin runs).
 """
 
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from eventum_core.app.confinement import generator_folder, inside
 from eventum_mcp.errors import ToolFailure
 
 EDITABLE_SUFFIXES = frozenset({".yml", ".yaml", ".jinja", ".csv", ".json"})
@@ -47,18 +49,7 @@ class Workspace:
 
     def generator_dir(self, name: str, *, exists: bool = True) -> Path:
         """The folder of generator `name`, which must be one plain folder name."""
-        if (
-            not name
-            or name in (".", "..")
-            or "/" in name
-            or "\\" in name
-            or name != name.strip()
-            or "\0" in name
-        ):
-            raise ToolFailure(f"invalid generator name {name!r}: expected a folder name")
-        folder = self.generators_dir / name
-        if folder.is_symlink() or not _within(folder.resolve(), self.generators_dir):
-            raise ToolFailure(f"generator {name!r} is outside the generators folder")
+        folder = generator_folder(self.generators_dir, name)
         if exists and not folder.is_dir():
             raise ToolFailure(f"generator {name!r} not found")
         return folder
@@ -71,15 +62,7 @@ class Workspace:
 
     def file(self, name: str, relative_path: str, *, exists: bool = True) -> Path:
         """A file of generator `name`; the path must stay inside its folder once resolved."""
-        folder = self.generator_dir(name, exists=exists)
-        relative = PurePosixPath(relative_path.replace("\\", "/"))
-        if not relative_path or relative.is_absolute() or relative_path.startswith("~"):
-            raise ToolFailure(f"{relative_path!r}: expected a path relative to the generator")
-        if ".." in relative.parts or "\0" in relative_path:
-            raise ToolFailure(f"{relative_path!r}: '..' is not allowed in a path")
-        target = folder.joinpath(*relative.parts)
-        if not _within(target.resolve(), folder.resolve()):
-            raise ToolFailure(f"{relative_path!r} resolves outside the generator folder")
+        target = inside(self.generator_dir(name, exists=exists), relative_path)
         if target.suffix not in EDITABLE_SUFFIXES:
             allowed = ", ".join(sorted(EDITABLE_SUFFIXES))
             raise ToolFailure(f"{relative_path!r}: only {allowed} files can be used here")
@@ -121,10 +104,6 @@ class Workspace:
     def delete_generator(self, name: str) -> None:
         self.refuse_if_read_only()
         shutil.rmtree(self.generator_dir(name))
-
-
-def _within(path: Path, folder: Path) -> bool:
-    return path == folder or path.is_relative_to(folder)
 
 
 def _walk(folder: Path) -> list[Path]:

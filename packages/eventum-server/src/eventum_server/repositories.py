@@ -66,8 +66,6 @@ _CREDENTIAL_HELPER = (
 class RepositoryError(Exception):
     """A failure with what to show: `message`, the `reason` given, a `hint` for what to do."""
 
-    status = 500
-
     def __init__(self, message: str, *, reason: str | None = None, hint: str | None = None):
         super().__init__(message)
         self.reason, self.hint = reason, hint
@@ -80,36 +78,30 @@ class RepositoryError(Exception):
 
 
 class RepositoryNotFound(RepositoryError):
-    status = 404
+    pass
 
 
 class RepositoryConflict(RepositoryError):
-    status = 409
+    pass
 
 
 class RepositoryUnreachable(RepositoryError):
     """The remote cannot be fetched, or publishes nothing this can read."""
 
-    status = 502
-
 
 class SecretMissing(RepositoryError):
     """What must change is this instance's keyring, not the remote."""
 
-    status = 424
-
 
 class EntryNotFound(RepositoryError):
-    status = 404
+    pass
 
 
 class InstallConflict(RepositoryError):
-    status = 409
+    pass
 
 
 class DiscoveryLimited(RepositoryError):
-    status = 429
-
     def __init__(self, message: str, *, seconds: int | None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.seconds = seconds

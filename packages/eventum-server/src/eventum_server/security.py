@@ -1,9 +1,8 @@
-"""Who may call the API, and which files an endpoint may touch.
+"""Who may call the API.
 
 Every route except login, health and the docs depends on `require_user`: HTTP Basic with
 `server.auth`, or the `session_id` cookie that login sets (sessions live in memory, as Eventum's).
-File endpoints go through `inside()`, which refuses anything resolving outside the generator
-folder: `..`, absolute paths, and symlinks pointing out.
+Which files an endpoint may touch is eventum_core.app.confinement's to say.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import base64
 import binascii
 import secrets
 import threading
-from pathlib import Path, PurePosixPath
 
 from fastapi import HTTPException, Request, WebSocket, status
 
@@ -81,39 +79,3 @@ async def websocket_user(websocket: WebSocket) -> str | None:
     if user is None:
         await websocket.close(code=1008)
     return user
-
-
-_NAME_MAX = 255  # bytes in one path component on the file systems we run on
-
-
-def _unusable(component: str) -> bool:
-    """A name no file system takes: a NUL byte, or longer than a component may be."""
-    return "\0" in component or len(component.encode("utf-8", "surrogatepass")) > _NAME_MAX
-
-
-def inside(base: Path, relative: str) -> Path:
-    """`base / relative`, refusing absolute paths, `..` and symlinks leading outside `base`."""
-    pure = PurePosixPath(relative.replace("\\", "/"))
-    if any(_unusable(part) for part in pure.parts):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "path has an unusable name")
-    if not relative or pure.is_absolute() or ".." in pure.parts or relative.startswith("~"):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "path must stay inside the folder")
-    root = base.resolve()
-    target = (root / pure).resolve()
-    if target != root and not target.is_relative_to(root):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "path must stay inside the folder")
-    return target
-
-
-def folder_name(name: str) -> str:
-    """A generator folder name: one plain path component."""
-    if (
-        not name
-        or name in (".", "..")
-        or "/" in name
-        or "\\" in name
-        or name.startswith("~")
-        or _unusable(name)
-    ):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"invalid generator name {name[:80]!r}")
-    return name

@@ -1,6 +1,6 @@
 """`/api/generator-configs`: generator folders under `path.generators_dir` and their files.
 
-Every file path is relative to the generator folder and checked by `security.inside`.
+Every file path is relative to the generator folder and checked by `confinement.inside`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from eventum_core.app.application import Application
+from eventum_core.app.confinement import generator_folder, inside
 from eventum_core.app.renaming import FolderInUse, rename_folder
 from eventum_core.errors import UserError
 from eventum_server.locations import locate
 from eventum_server.routers.common import application
-from eventum_server.security import folder_name, inside
 
 router = APIRouter()
 App = Annotated[Application, Depends(application)]
@@ -40,7 +40,7 @@ class Rename(BaseModel):
 
 
 def _folder(app: Application, name: str, *, exists: bool = True) -> Path:
-    folder = app.settings.path.generators_dir / folder_name(name)
+    folder = generator_folder(app.settings.path.generators_dir, name)
     if exists and not (folder / app.settings.path.generator_config_filename).is_file():
         raise HTTPException(404, f"generator config '{name}' not found")
     return folder

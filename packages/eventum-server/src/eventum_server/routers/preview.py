@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from eventum_core import resolve
 from eventum_core.app.application import Application
+from eventum_core.app.confinement import folder_name, generator_folder
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import GeneratorPlan, load_plan
 from eventum_core.context import PluginContext
@@ -37,7 +38,6 @@ from eventum_core.preview import (
 )
 from eventum_server.locations import relative
 from eventum_server.routers.common import application
-from eventum_server.security import folder_name
 
 router = APIRouter()
 App = Annotated[Application, Depends(application)]
@@ -66,7 +66,7 @@ class NormalizeRequest(BaseModel):
 def plan_for(
     app: Application, name: str, *, params: dict[str, Any], skip_past: bool = False
 ) -> GeneratorPlan:
-    folder = app.settings.path.generators_dir / folder_name(name)
+    folder = generator_folder(app.settings.path.generators_dir, name)
     parameters = GeneratorParameters.model_validate(
         {
             **app.settings.generation.model_dump(),
@@ -247,7 +247,7 @@ _state_routes("/{name}/event-plugin/template/state/global", "global")
 
 @router.post("/{name}/formatter/format")
 def format_events(name: str, app: App, body: FormatRequest) -> dict[str, Any]:
-    folder = app.settings.path.generators_dir / folder_name(name)
+    folder = generator_folder(app.settings.path.generators_dir, name)
     cls = Registry().load("formatter", body.format)
     zone = ZoneInfo(app.settings.generation.timezone)
     now = datetime.now(zone)

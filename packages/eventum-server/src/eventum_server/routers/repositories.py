@@ -14,16 +14,22 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field, ValidationError
 
+from eventum_core.app.confinement import generator_folder
 from eventum_server import discovery
 from eventum_server.repositories import (
     Catalog,
     DiscoveryLimited,
+    EntryNotFound,
+    InstallConflict,
     Repositories,
     Repository,
+    RepositoryConflict,
     RepositoryError,
+    RepositoryNotFound,
     RepositoryStatus,
+    RepositoryUnreachable,
+    SecretMissing,
 )
-from eventum_server.security import folder_name, inside
 
 router = APIRouter()
 _CREATING = threading.Lock()
@@ -43,15 +49,27 @@ def repositories(request: Request) -> Repositories:
 Service = Annotated[Repositories, Depends(repositories)]
 
 
+_STATUS: list[tuple[type[RepositoryError], int]] = [
+    (RepositoryNotFound, 404),
+    (EntryNotFound, 404),
+    (RepositoryConflict, 409),
+    (InstallConflict, 409),
+    (SecretMissing, 424),  # this instance's keyring must change, not the request
+    (DiscoveryLimited, 429),
+    (RepositoryUnreachable, 502),
+]
+
+
 @contextmanager
 def _answered() -> Iterator[None]:
     try:
         yield
     except DiscoveryLimited as error:
         delay = {"Retry-After": str(error.seconds)} if error.seconds is not None else None
-        raise HTTPException(error.status, error.detail(), delay) from None
+        raise HTTPException(429, error.detail(), delay) from None
     except RepositoryError as error:
-        raise HTTPException(error.status, error.detail()) from None
+        code = next((code for kind, code in _STATUS if isinstance(error, kind)), 500)
+        raise HTTPException(code, error.detail()) from None
 
 
 def _call(work: Callable[[], T]) -> T:
@@ -142,9 +160,6 @@ def refresh_catalog(name: str, service: Service) -> Catalog:
 def install_generator(name: str, entry: str, body: InstallRequest, service: Service) -> Installed:
     """Write a published generator as a new folder of `path.generators_dir` (409 if it
     exists); only its regular files, under the limits of an imported archive."""
-    root = service.generators_dir
-    destination = inside(root, folder_name(body.name))
-    if destination.parent != root.resolve():
-        raise HTTPException(400, "the generator folder must be directly in generators_dir")
+    destination = generator_folder(service.generators_dir, body.name)
     count = _call(lambda: service.install(name, entry, destination))
     return Installed(name=body.name, file_count=count)

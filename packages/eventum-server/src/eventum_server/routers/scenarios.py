@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from eventum_core.app.application import Application
+from eventum_core.app.confinement import generator_folder
 from eventum_core.app.startup import (
     delete_scenario,
     join_scenario,
@@ -25,7 +26,6 @@ from eventum_core.app.startup import (
 from eventum_core.discovery import Registry
 from eventum_core.preview import json_safe
 from eventum_server.routers.common import application
-from eventum_server.security import folder_name
 
 router = APIRouter()
 App = Annotated[Application, Depends(application)]
@@ -107,7 +107,7 @@ def remove_generator(name: Name, generator_id: str, app: App) -> Scenario:
 def globals_usage(name: Existing, generator_name: str, app: App) -> dict[str, Any]:
     """The `globals` keys the templates of a generator folder (its name under generators_dir,
     not a startup id) write and read, from their syntax: `writes`, `reads`, `warnings`."""
-    folder = app.settings.path.generators_dir / folder_name(generator_name)
+    folder = generator_folder(app.settings.path.generators_dir, generator_name)
     if not folder.is_dir():
         raise HTTPException(404, f"generator configuration '{generator_name}' not found")
     usage: dict[str, Any] = _template_plugin().globals_usage(folder)
