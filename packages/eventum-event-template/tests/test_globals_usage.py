@@ -21,7 +21,7 @@ def test_writes_reads_and_warnings_in_template_order(tmp_path: Path) -> None:
     (tmp_path / "broken.jinja").write_text("{% do globals.set('lost', 1) ")
     (tmp_path / "plain.jinja").write_text("{{ shared.get('x') }} {{ locals.set('y', 1) }}")
 
-    usage = TemplateEvent.globals_usage(tmp_path)
+    usage = TemplateEvent.process_state_usage(tmp_path)
 
     assert usage["writes"] == [{"key": "user", "template": "login.jinja"}]
     assert usage["reads"] == [
@@ -37,8 +37,8 @@ def test_writes_reads_and_warnings_in_template_order(tmp_path: Path) -> None:
 
 
 def test_an_empty_folder_uses_nothing(tmp_path: Path) -> None:
-    assert TemplateEvent.globals_usage(tmp_path) == {"writes": [], "reads": [], "warnings": []}
+    assert TemplateEvent.process_state_usage(tmp_path) == {"writes": [], "reads": [], "warnings": []}
 
 
 def test_the_plugin_class_holds_the_process_wide_store() -> None:
-    assert TemplateEvent.GLOBAL_STATE is GLOBAL_STATE
+    assert TemplateEvent.process_state is GLOBAL_STATE

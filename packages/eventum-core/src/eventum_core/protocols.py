@@ -10,7 +10,8 @@ Every call handles a batch: per-item calls cap a Python pipeline's throughput.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -105,3 +106,51 @@ class Formatter(Protocol):
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 
     def format(self, events: Sequence[str]) -> Formatted: ...
+
+
+# What an event plugin may declare besides its protocol, for hosts (the REST API, MCP) to show and
+# edit the state its event code keeps between events.
+
+
+@runtime_checkable
+class StateStore(Protocol):
+    """Protocol: a key-value store event code reads and writes between events; a missing key
+    reads as None."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def update(self, values: dict[str, Any], /) -> None: ...
+
+    def pop(self, key: str, default: Any = None) -> Any: ...
+
+    def clear(self) -> None: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+    def __contains__(self, key: object) -> bool: ...
+
+
+@runtime_checkable
+class ProcessState(Protocol):
+    """Protocol: an event plugin class whose event code shares state with every generator of
+    the process (the template plugin's `globals`, which Eventum's scenarios show).
+
+    Declared on the class, so hosts reach it with no generator running: `process_state` is the
+    store, `process_state_usage(folder)` the keys a generator folder's code writes and reads
+    (`writes`, `reads`, `warnings`). `eventum_core.app.shared_state` finds the class.
+    """
+
+    process_state: ClassVar[StateStore]
+
+    def process_state_usage(self, folder: Path) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class InstanceState(Protocol):
+    """Protocol: an event plugin instance whose state a host's debugger shows and edits:
+    `shared` (this instance's, one generator's) and `local_states` (per template alias)."""
+
+    shared: StateStore
+
+    @property
+    def local_states(self) -> Mapping[str, StateStore]: ...

@@ -101,9 +101,9 @@ class TemplateEvent:
     """Renders the picked template(s) for each timestamp; see the package README."""
 
     Config: ClassVar[type[TemplateEventConfig]] = TemplateEventConfig
-    GLOBAL_STATE: ClassVar[GlobalState] = GLOBAL_STATE
-    """`globals` of every template in the process, for the server's scenario endpoints."""
-    globals_usage = staticmethod(globals_usage)
+    process_state: ClassVar[GlobalState] = GLOBAL_STATE
+    """`globals` of every template in the process (`ProcessState`: scenario endpoints)."""
+    process_state_usage = staticmethod(globals_usage)
     """The `globals` keys a generator folder's templates write and read (scenario data flow)."""
 
     def __init__(self, config: TemplateEventConfig, context: PluginContext) -> None:

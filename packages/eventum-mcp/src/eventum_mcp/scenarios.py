@@ -3,8 +3,9 @@
 A scenario is a name startup.yml entries list under `scenarios`: the tools edit the file with
 eventum_core's helpers, the ones the REST API's `/api/scenarios` uses, and never start or stop a
 generator. `globals` is the template plugin's process-wide store, read and written by every
-template of this `eventum run`, in a scenario or not; it is reached through the plugin registry,
-as the API reaches it. Edits are refused unless the workspace is writable.
+template of this `eventum run`, in a scenario or not; it is reached through the plugin registry
+(`eventum_core.app.shared_state`), as the API reaches it. Edits are refused unless the workspace
+is writable.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pydantic import Field, JsonValue
 
 from eventum_core.app import startup
 from eventum_core.app.settings import Settings
+from eventum_core.app.shared_state import process_state_owner
 from eventum_core.discovery import Registry
 from eventum_core.preview import json_safe
+from eventum_core.protocols import StateStore
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import LiveOps
 
@@ -32,8 +35,8 @@ def register(tool: Tool, live: LiveOps, registry: Registry) -> None:
     def settings() -> Settings:
         return live.application.settings  # re-read: SIGHUP may replace it
 
-    def global_state() -> Any:
-        return registry.load("event", "template").GLOBAL_STATE
+    def global_state() -> StateStore:
+        return process_state_owner(registry).process_state
 
     @tool()
     def list_scenarios() -> list[str]:

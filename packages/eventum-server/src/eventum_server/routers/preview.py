@@ -7,7 +7,6 @@ in Eventum's debugger.
 
 from __future__ import annotations
 
-import sys
 import threading
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -36,6 +35,7 @@ from eventum_core.preview import (
 from eventum_core.preview import (
     open_event_plugin as build_event_plugin,
 )
+from eventum_core.protocols import InstanceState, ProcessState, StateStore
 from eventum_server.locations import relative
 from eventum_server.routers.common import application
 
@@ -177,36 +177,37 @@ def produce(name: str, app: App, body: EventRequest) -> dict[str, Any]:
     }
 
 
+def _process_state(plugin: Any) -> StateStore | None:
+    owner = type(plugin)
+    return owner.process_state if isinstance(owner, ProcessState) else None
+
+
 def _snapshot(plugin: Any) -> dict[str, Any] | None:
-    """The template state (locals per alias, shared, globals), or None for other plugins."""
-    locals_ = getattr(plugin, "local_states", None)
-    if locals_ is None:
+    """The plugin's state (locals per alias, shared, globals), or None when it keeps none."""
+    if not isinstance(plugin, InstanceState):
         return None
-    states = locals_() if callable(locals_) else locals_
-    module_globals = getattr(sys.modules[type(plugin).__module__], "GLOBAL_STATE", None)
+    shared = _process_state(plugin)
     snapshot: dict[str, Any] = json_safe(
         {
-            "locals": {alias: dict(state.as_dict()) for alias, state in states.items()},
-            "shared": dict(plugin.shared.as_dict()) if hasattr(plugin, "shared") else {},
-            "globals": dict(module_globals.as_dict()) if module_globals is not None else {},
+            "locals": {alias: state.as_dict() for alias, state in plugin.local_states.items()},
+            "shared": plugin.shared.as_dict(),
+            "globals": shared.as_dict() if shared is not None else {},
         }
     )
     return snapshot
 
 
-def _states(plugin: Any, scope: str, alias: str | None) -> Any:
+def _states(plugin: Any, scope: str, alias: str | None) -> StateStore:
+    if not isinstance(plugin, InstanceState):
+        raise HTTPException(400, "this event plugin has no template state")
     if scope == "local":
-        locals_ = getattr(plugin, "local_states", None)
-        if locals_ is None:
-            raise HTTPException(400, "this event plugin has no template state")
-        states = locals_() if callable(locals_) else locals_
-        if alias not in states:
+        states = plugin.local_states
+        if alias is None or alias not in states:
             raise HTTPException(404, f"template alias '{alias}' not found")
         return states[alias]
     if scope == "shared":
-        state = getattr(plugin, "shared", None)
-    else:
-        state = getattr(sys.modules[type(plugin).__module__], "GLOBAL_STATE", None)
+        return plugin.shared
+    state = _process_state(plugin)
     if state is None:
         raise HTTPException(400, "this event plugin has no template state")
     return state

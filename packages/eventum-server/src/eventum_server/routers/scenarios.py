@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from eventum_core.app.application import Application
 from eventum_core.app.confinement import generator_folder
+from eventum_core.app.shared_state import process_state_owner
 from eventum_core.app.startup import (
     delete_scenario,
     join_scenario,
@@ -25,6 +26,7 @@ from eventum_core.app.startup import (
 )
 from eventum_core.discovery import Registry
 from eventum_core.preview import json_safe
+from eventum_core.protocols import StateStore
 from eventum_server.routers.common import application
 
 router = APIRouter()
@@ -57,13 +59,9 @@ def existing(name: Name, app: App) -> str:
 Existing = Annotated[str, Depends(existing)]
 
 
-def _template_plugin() -> Any:
-    """The template event plugin's class, which owns `globals` (400 if it is not installed)."""
-    return Registry().load("event", "template")
-
-
-def _globals() -> Any:
-    return _template_plugin().GLOBAL_STATE
+def _globals() -> StateStore:
+    """The process-wide store (400 when no installed event plugin keeps one)."""
+    return process_state_owner(Registry()).process_state
 
 
 @router.get("/")
@@ -110,8 +108,7 @@ def globals_usage(name: Existing, generator_name: str, app: App) -> dict[str, An
     folder = generator_folder(app.settings.path.generators_dir, generator_name)
     if not folder.is_dir():
         raise HTTPException(404, f"generator configuration '{generator_name}' not found")
-    usage: dict[str, Any] = _template_plugin().globals_usage(folder)
-    return usage
+    return process_state_owner(Registry()).process_state_usage(folder)
 
 
 @router.get("/{name}/globals")
