@@ -25,15 +25,15 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 from urllib.parse import urlsplit
 
-import structlog
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from eventum_core.app.application import Application
 from eventum_core.archives import UNPACKED_MAX_BYTES, UNPACKED_MAX_FILES, staged_folder
+from eventum_core.logging import get_logger
 from eventum_server import discovery
 
-log = structlog.get_logger("eventum.server")
+log = get_logger(component="server")
 
 GENERATORS_DIR = "generators"
 README = "README.md"

@@ -10,11 +10,10 @@ import threading
 import time
 from typing import Any
 
-import structlog
-
 from eventum_core.app.application import Application
+from eventum_core.logging import get_logger
 
-log = structlog.get_logger("eventum.server")
+log = get_logger(component="server")
 START_TIMEOUT = 30.0
 # Open streams (an MCP client's event stream, a log WebSocket) are cut after this on shutdown.
 GRACEFUL_SHUTDOWN = 5  # seconds

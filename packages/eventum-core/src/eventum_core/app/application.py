@@ -12,16 +12,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from eventum_core.app.settings import Settings, load_settings
 from eventum_core.app.startup import StartupEntry, load_startup
 from eventum_core.app.supervisor import ManagedGenerator
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.errors import UserError
 from eventum_core.keyring_secrets import Keyring
+from eventum_core.logging import get_logger
 
-log = structlog.get_logger("eventum")
+log = get_logger()
 
 STOP_TIMEOUT = 60.0
 SIGNAL_DELAY = 0.2  # seconds between answering a stop or restart and doing it

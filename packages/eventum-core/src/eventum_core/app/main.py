@@ -22,9 +22,11 @@ from eventum_core.app.service import ApplicationService, load_services
 from eventum_core.app.startup import load_startup
 from eventum_core.cli.errors import print_error
 from eventum_core.errors import UserError
+from eventum_core.logging import get_logger
 
 EXIT_OK, EXIT_FAILED = 0, 1
 _POLL = 0.1
+log = get_logger()
 
 
 class _Signals:
@@ -58,9 +60,6 @@ def run_application(config_path: Path) -> int:
     gc_pause.resume()
     settings = application.settings
     logs.configure(settings.log, settings.path.logs)
-    import structlog
-
-    log = structlog.get_logger("eventum")
     signals = _Signals()
     signals.install()
     log.info("eventum is starting", config=str(application.config_path), pid=os.getpid())
@@ -94,9 +93,6 @@ def run_application(config_path: Path) -> int:
 
 
 def _start_services(application: Application) -> list[ApplicationService] | None:
-    import structlog
-
-    log = structlog.get_logger("eventum")
     if not application.settings.server.enabled:
         return []
     services = load_services(application)
@@ -119,20 +115,15 @@ def _start_services(application: Application) -> list[ApplicationService] | None
 
 
 def _load_generators(application: Application) -> None:
-    import structlog
-
     try:
         application.load_startup()
     except UserError as error:
-        structlog.get_logger("eventum").error("cannot load the startup file", reason=str(error))
+        log.error("cannot load the startup file", reason=str(error))
 
 
 def _reload(
     application: Application, services: list[ApplicationService]
 ) -> list[ApplicationService] | None:
-    import structlog
-
-    log = structlog.get_logger("eventum")
     _stop_generators(application)
     for service in services:
         service.stop()
@@ -151,11 +142,9 @@ def _reload(
 
 
 def _stop_generators(application: Application) -> bool:
-    import structlog
-
     late = application.stop_all()
     if late:
-        structlog.get_logger("eventum").error("generators did not stop in time", generators=late)
+        log.error("generators did not stop in time", generators=late)
     return not late
 
 
@@ -165,8 +154,6 @@ def _shutdown(application: Application, services: list[ApplicationService]) -> i
         try:
             service.stop()
         except Exception as error:
-            import structlog
-
-            structlog.get_logger("eventum").error("server failed to stop", reason=str(error))
+            log.error("server failed to stop", reason=str(error))
     lost = sum(g.result.counters.lost for g in application.generators() if g.result is not None)
     return EXIT_OK if clean and not lost else EXIT_FAILED

@@ -11,13 +11,13 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import structlog
+from eventum_core.logging import get_logger
 
 if TYPE_CHECKING:
     from eventum_core.app.application import Application
 
 SERVICE_GROUP = "eventum.server"
-log = structlog.get_logger("eventum")
+log = get_logger()
 
 
 @runtime_checkable

@@ -23,10 +23,11 @@ from eventum_core.config.generator import load_plan
 from eventum_core.context import draw_seed
 from eventum_core.discovery import Registry
 from eventum_core.errors import UserError
+from eventum_core.logging import get_logger
 from eventum_core.pipeline.runner import GeneratorRun, RunResult
 from eventum_core.secrets import SecretResolver
 
-log = structlog.get_logger("eventum")
+log = get_logger()
 
 
 class Status(StrEnum):

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import structlog
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
@@ -24,6 +23,7 @@ from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import GeneratorPlan, load_plan
 from eventum_core.context import PluginContext
 from eventum_core.discovery import Registry
+from eventum_core.logging import get_logger
 from eventum_core.preview import (
     Recorder,
     histogram,
@@ -118,7 +118,7 @@ class _Debugger:
     ) -> tuple[Any, Any, Recorder]:
         self.close(name)
         plan = plan_for(app, name, params=params)
-        recorder = Recorder(structlog.get_logger("eventum").bind(generator=f"preview-{name}"))
+        recorder = Recorder(get_logger(generator=f"preview-{name}"))
         plugin = build_event_plugin(plan, recorder)
         with self.lock:
             self.plugins[name] = (plugin, plan, recorder)
