@@ -18,7 +18,7 @@ from eventum_mcp.errors import ToolFailure
 from eventum_mcp.workspace import Workspace
 
 if TYPE_CHECKING:
-    from eventum_mcp.server import _ToolMaker
+    from eventum_mcp.tools import ToolMaker
 
 MAX_INLINE_BYTES = 128 * 1024  # Eventum's limit: its published generators pack well below it
 
@@ -68,7 +68,7 @@ def import_(workspace: Workspace, name: str, content_base64: str) -> dict[str, A
     return {"imported": name, "files": files}
 
 
-def archive_tools(tool: _ToolMaker, workspace: Workspace) -> None:
+def register(tool: ToolMaker, workspace: Workspace) -> None:
     """Registers the tools with `tool`, the server's guarded-tool decorator."""
 
     @tool()

@@ -5,10 +5,10 @@ secret values its config was given."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from eventum_core import draw_seed
 from eventum_core.config.generation import GeneratorParameters
@@ -31,6 +31,7 @@ from eventum_core.preview import (
 )
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.redaction import RecordingSecrets, Redactor
+from eventum_mcp.tools import Params, SkipPast, ToolMaker
 from eventum_mcp.workspace import Workspace
 
 MAX_RUN_SECONDS = 300.0
@@ -198,3 +199,58 @@ class Authoring:
         if result.error:
             answer["error"] = loaded.redactor.message(result.error)
         return answer
+
+
+def register(tool: ToolMaker, authoring: Authoring) -> None:
+    """The tools that validate, preview and run a saved generator."""
+
+    @tool()
+    def validate_generator(name: str, params: Params = None) -> dict[str, Any]:
+        """Load a saved generator as a run would and build its plugins (templates compile,
+        files are read). A problem comes back as an error naming file, line and field."""
+        return authoring.validate(name, params)
+
+    @tool()
+    def preview_timestamps(
+        name: str,
+        size: Annotated[int, Field(ge=1, le=1_000_000)] = 100,
+        skip_past: SkipPast = True,
+        params: Params = None,
+    ) -> dict[str, Any]:
+        """Up to `size` timestamps the generator's inputs would make, as a histogram
+        (`span_edges`, `span_counts`) with every timestamp when there are at most 100, else
+        the first and last 50."""
+        return authoring.preview_timestamps(name, size, skip_past=skip_past, params=params)
+
+    @tool()
+    def preview_events(
+        name: str,
+        count: Annotated[int, Field(ge=1, le=1000)] = 10,
+        params: Params = None,
+        skip_past: SkipPast = True,
+    ) -> dict[str, Any]:
+        """Events for the generator's first `count` timestamps, with `errors` (a template's
+        file and line when rendering failed), `failed`, `dropped` and `exhausted`. Nothing is
+        written to the outputs."""
+        return authoring.preview_events(name, count, skip_past=skip_past, params=params)
+
+    @tool(read_only=False)
+    async def run_generator(
+        name: str,
+        timeout_seconds: Annotated[float, Field(gt=0, le=MAX_RUN_SECONDS)] = 30.0,
+        max_events: int | None = None,
+        skip_past: SkipPast = True,
+        params: Params = None,
+    ) -> dict[str, Any]:
+        """Run a saved generator in sample mode (as fast as it can) to its configured outputs,
+        so it writes real events: stopped after `timeout_seconds` (300 at most) or
+        `max_events`, or when a finite schedule ends. Answers `reason` (completed, timeout,
+        max_events or error), `events_written` and `events_failed`. An output writing to
+        stdout writes to this server's stderr: stdout carries the MCP protocol."""
+        return await authoring.run(
+            name,
+            timeout_seconds=timeout_seconds,
+            max_events=max_events,
+            skip_past=skip_past,
+            params=params,
+        )

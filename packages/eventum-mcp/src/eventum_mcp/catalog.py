@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from eventum_core.discovery import Kind, Registry
 from eventum_core.errors import EventumError
 from eventum_mcp.errors import ToolFailure
+from eventum_mcp.workspace import Workspace
+
+if TYPE_CHECKING:
+    from eventum_core.keyring_secrets import Keyring
+    from eventum_mcp.tools import ToolMaker
+
+PluginKind = Literal["input", "event", "output"]
 
 PLUGIN_KINDS: tuple[Kind, ...] = ("input", "event", "output")
 MAX_SAMPLE_BYTES = 32 * 1024 * 1024
@@ -102,7 +109,7 @@ def generator_schema(registry: Registry) -> dict[str, Any]:
     }
 
 
-def describe_sample(path: Path, relative_path: str) -> dict[str, Any]:
+def sample_summary(path: Path, relative_path: str) -> dict[str, Any]:
     """Columns, row count and first rows of a CSV (with a header row) or JSON sample, read as
     the template plugin reads it."""
     try:
@@ -138,3 +145,41 @@ def describe_sample(path: Path, relative_path: str) -> dict[str, Any]:
         "row_count": len(sample),
         "example_rows": [list(sample[i]) for i in range(min(EXAMPLE_ROWS, len(sample)))],
     }
+
+
+def register(
+    tool: ToolMaker, workspace: Workspace, registry: Registry, keyring: Keyring | None
+) -> None:
+    """The tools that say what is installed, its schemas, samples and secret names."""
+
+    @tool()
+    def list_plugins(kind: PluginKind | None = None) -> dict[str, list[str]]:
+        """Installed input, event and output plugin names by kind (one kind if given)."""
+        return plugin_names(registry, kind)
+
+    @tool()
+    def get_plugin_schema(kind: PluginKind, name: str) -> dict[str, Any]:
+        """JSON schema of a plugin's options: what goes under its name in generator.yml."""
+        return config_schema(registry, kind, name)
+
+    @tool()
+    def list_formatters() -> list[dict[str, Any]]:
+        """Installed output formatters (`formatter: {format: NAME}` in an output's options)."""
+        return formatters(registry)
+
+    @tool()
+    def get_formatter_schema(format: str) -> dict[str, Any]:
+        """JSON schema of a formatter's options (the keys beside `format`)."""
+        return config_schema(registry, "formatter", format)
+
+    @tool()
+    def describe_sample(name: str, relative_path: str) -> dict[str, Any]:
+        """Columns, row count and first rows of a CSV (header row first) or JSON sample file in
+        a generator's folder, so templates can use `samples.NAME.pick().COLUMN`."""
+        return sample_summary(workspace.file(name, relative_path), relative_path)
+
+    @tool()
+    def list_secret_names() -> list[str]:
+        """Names of the keyring's secrets, usable as `${secrets.NAME}` (never their values;
+        values are set by a person with `eventum-keyring set NAME`)."""
+        return keyring.names() if keyring is not None else []

@@ -29,12 +29,12 @@ from eventum_core.config.yaml_source import expand_dotted_keys
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import MAX_LOG_LINES, LiveOps, _tail
 from eventum_mcp.redaction import REDACTED, Redactor
-from eventum_mcp.scenarios import Tool
+from eventum_mcp.tools import ToolMaker
 
 SSL_FILES = ("ca_cert", "cert", "cert_key")
 
 
-def register(tool: Tool, mcp: FastMCP, live: LiveOps) -> None:
+def register(tool: ToolMaker, mcp: FastMCP, live: LiveOps) -> None:
     """The instance tools and resources of the running instance `live`."""
     application = live.application
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from eventum_core.app import logs
 from eventum_core.app.application import Application
@@ -20,6 +22,7 @@ from eventum_core.config.yaml_source import read_text, substitute
 from eventum_core.errors import UserError
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.redaction import RecordingSecrets, Redactor
+from eventum_mcp.tools import Params, ToolMaker
 from eventum_mcp.workspace import Workspace
 
 MAX_LOG_LINES = 1000
@@ -159,3 +162,75 @@ def _tail(path: Path, lines: int) -> list[str]:
     if start > 0 and len(found) > 1:
         found = found[1:]  # the first line was cut
     return found[-lines:]
+
+
+def register(tool: ToolMaker, live: LiveOps) -> None:
+    """The tools that list, watch, start, stop, register and unregister the generators of the
+    running instance."""
+
+    @tool()
+    def list_generators_live() -> list[dict[str, Any]]:
+        """The generators of the running instance, each with its status (`status`, `error`,
+        Eventum's `is_running`-style flags) and config path."""
+        return live.generators()
+
+    @tool()
+    def get_generator_status(generator_id: str) -> dict[str, Any]:
+        """The status of one generator of the running instance."""
+        return live.status(generator_id)
+
+    @tool()
+    def get_generator_stats(generator_id: str) -> dict[str, Any]:
+        """Counters of a generator that has run: events generated per input, produced,
+        failed and dropped by the event plugin, written and failed per output, events per
+        second, uptime and lateness."""
+        return live.stats(generator_id)
+
+    @tool()
+    def get_generator_logs(
+        generator_id: str,
+        lines: Annotated[int, Field(ge=1, le=MAX_LOG_LINES)] = 100,
+    ) -> dict[str, Any]:
+        """The last `lines` lines of a generator's log file (secret values and absolute paths
+        removed)."""
+        return live.logs(generator_id, lines)
+
+    @tool(read_only=False)
+    def start_generator(generator_id: str) -> dict[str, Any]:
+        """Start a registered generator; `started` is false when it was already running."""
+        return live.start(generator_id)
+
+    @tool(read_only=False)
+    def stop_generator(generator_id: str) -> dict[str, Any]:
+        """Stop a generator gracefully: answers once what it generated has been written."""
+        return live.stop(generator_id)
+
+    @tool(read_only=False)
+    def register_generator(
+        name: str,
+        params: Params = None,
+        execution: Annotated[
+            dict[str, Any] | None,
+            Field(
+                description="How it runs, as in a startup.yml entry: `live_mode`, "
+                "`skip_past`, `timezone`, `batch.size`, ... (eventum.yml's `generation` "
+                "for the rest)."
+            ),
+        ] = None,
+        autostart: bool = True,
+    ) -> dict[str, Any]:
+        """Add a saved generator (a folder of the generators folder) to the running instance,
+        without starting it, and to startup.yml (started with the instance when `autostart`).
+        Its id is its name."""
+        return live.register(name, params, execution, autostart)
+
+    @tool(read_only=False, destructive=True)
+    def unregister_generator(generator_id: str) -> dict[str, Any]:
+        """Stop a generator, remove it from the running instance and from startup.yml. Its
+        files stay."""
+        return live.unregister(generator_id)
+
+    @tool()
+    def list_startup_generators() -> list[dict[str, Any]]:
+        """startup.yml's entries as written: the generators the instance starts with."""
+        return live.startup_entries()

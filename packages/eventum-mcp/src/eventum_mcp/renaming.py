@@ -14,7 +14,7 @@ from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import LiveOps
 
 if TYPE_CHECKING:
-    from eventum_mcp.server import _ToolMaker
+    from eventum_mcp.tools import ToolMaker
 
 
 def rename_config(live: LiveOps, name: str, new_name: str) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def rename_secret_name(live: LiveOps, secret: str, new_name: str) -> dict[str, A
     return {"name": secret, "new_name": new_name, "renamed": True}
 
 
-def rename_tools(tool: _ToolMaker, live: LiveOps) -> None:
+def register(tool: ToolMaker, live: LiveOps) -> None:
     """Registers the tools with `tool`, the server's guarded-tool decorator."""
 
     @tool(read_only=False)

@@ -18,7 +18,7 @@ from eventum_mcp.redaction import Redactor
 from eventum_mcp.workspace import Workspace
 
 if TYPE_CHECKING:
-    from eventum_mcp.server import _ToolMaker
+    from eventum_mcp.tools import ToolMaker
 
 
 class RepositoryService(Protocol):
@@ -51,7 +51,7 @@ def install(
     return {"installed": name, "files": files}
 
 
-def repository_tools(tool: _ToolMaker, service: RepositoryService, workspace: Workspace) -> None:
+def register(tool: ToolMaker, service: RepositoryService, workspace: Workspace) -> None:
     """Registers the tools with `tool`, the server's guarded-tool decorator."""
     redactor = Redactor(workspace.generators_dir)  # a check's reason may quote a local path
 

@@ -10,7 +10,6 @@ is writable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import Field, JsonValue
@@ -23,13 +22,13 @@ from eventum_core.preview import json_safe
 from eventum_core.protocols import StateStore
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.live import LiveOps
+from eventum_mcp.tools import ToolMaker
 
 ScenarioName = Annotated[str, Field(min_length=1, description="A scenario name.")]
 GeneratorId = Annotated[str, Field(min_length=1, description="A startup.yml entry's id.")]
-Tool = Callable[..., Callable[[Callable[..., Any]], Any]]
 
 
-def register(tool: Tool, live: LiveOps, registry: Registry) -> None:
+def register(tool: ToolMaker, live: LiveOps, registry: Registry) -> None:
     """The scenario and `globals` tools of the running instance `live`."""
 
     def settings() -> Settings:

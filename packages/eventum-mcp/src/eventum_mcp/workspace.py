@@ -12,9 +12,13 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eventum_core.app.confinement import generator_folder, inside
 from eventum_mcp.errors import ToolFailure
+
+if TYPE_CHECKING:
+    from eventum_mcp.tools import ToolMaker
 
 EDITABLE_SUFFIXES = frozenset({".yml", ".yaml", ".jinja", ".csv", ".json"})
 MAX_READ_BYTES = 4 * 1024 * 1024
@@ -116,3 +120,42 @@ def _walk(folder: Path) -> list[Path]:
         elif entry.is_file():
             found.append(entry)
     return found
+
+
+def register(tool: ToolMaker, workspace: Workspace) -> None:
+    """The tools that list, read, write and delete generators' files."""
+
+    @tool()
+    def list_generators() -> list[str]:
+        """Saved generators: folders of the generators folder that hold a config file."""
+        return workspace.generators()
+
+    @tool()
+    def list_generator_files(name: str) -> list[str]:
+        """A generator's .yml, .yaml, .jinja, .csv and .json files, relative to its folder."""
+        return workspace.files(name)
+
+    @tool()
+    def read_generator_file(name: str, relative_path: str) -> str:
+        """The text of a file in a generator's folder (e.g. `templates/event.jinja`)."""
+        return workspace.read(name, relative_path)
+
+    @tool(read_only=False)
+    def write_generator_file(name: str, relative_path: str, content: str) -> dict[str, str]:
+        """Create or replace a file in a generator's folder (the folder is created for a new
+        generator). The config file is `generator.yml` unless the server was started with
+        another --config-filename. Only .yml, .yaml, .jinja, .csv and .json files."""
+        workspace.write(name, relative_path, content)
+        return {"written": relative_path}
+
+    @tool(read_only=False, destructive=True)
+    def delete_generator_file(name: str, relative_path: str) -> dict[str, str]:
+        """Delete one file of a generator."""
+        workspace.delete_file(name, relative_path)
+        return {"deleted": relative_path}
+
+    @tool(read_only=False, destructive=True)
+    def delete_generator(name: str) -> dict[str, str]:
+        """Delete a generator's whole folder."""
+        workspace.delete_generator(name)
+        return {"deleted": name}
