@@ -37,7 +37,11 @@ def test_writes_reads_and_warnings_in_template_order(tmp_path: Path) -> None:
 
 
 def test_an_empty_folder_uses_nothing(tmp_path: Path) -> None:
-    assert TemplateEvent.process_state_usage(tmp_path) == {"writes": [], "reads": [], "warnings": []}
+    assert TemplateEvent.process_state_usage(tmp_path) == {
+        "writes": [],
+        "reads": [],
+        "warnings": [],
+    }
 
 
 def test_the_plugin_class_holds_the_process_wide_store() -> None:
