@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,12 +30,33 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PEER, build_and_install_in_peer, measure
+from bench import PEER, measure
 
-DEFAULT_PACKS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "packs"
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PACKS = ROOT.parent / "shared" / "bench" / "packs"
 START = datetime(2024, 1, 1, tzinfo=UTC)
 PER_SECOND = 100
 EVENTUM_EXTRA = ["--write-timeout", "600"]
+# What a pack needs; other plugins (servers, sink clients) would only slow the install down.
+WHEELS = re.compile(r"eventum_(core|input_cron|event_template|output_file)-")
+
+
+def install_in_peer(venv: str) -> None:
+    """This checkout's wheels into `venv` on the peer root's Python (made on first use; later
+    only our wheels are replaced)."""
+    wheels = Path(tempfile.mkdtemp(prefix="eventum-wheels-", dir="/tmp"))
+    uv = os.environ.get("UV") or shutil.which("uv") or "uv"
+    subprocess.run(
+        [uv, "build", "--all-packages", "--wheel", "-q", "-o", str(wheels)], cwd=ROOT, check=True
+    )
+    chosen = " ".join(str(w) for w in wheels.glob("*.whl") if WHEELS.match(w.name))
+    script = (
+        f"if [ -x {venv}/bin/eventum ]; then {venv}/bin/pip install -q --no-deps "
+        f"--force-reinstall {chosen}; else python3 -m venv {venv} && "
+        f"{venv}/bin/pip install -q {chosen}; fi"
+    )
+    subprocess.run([str(PEER / "in-peer.sh"), "bash", "-c", script], check=True)
+    shutil.rmtree(wheels)
 
 
 def find_packs(folders: list[Path]) -> list[Path]:
@@ -97,6 +121,9 @@ def main() -> None:
     parser.add_argument(
         "--no-build", action="store_true", help="with --peer: keep the installed wheels"
     )
+    parser.add_argument(
+        "--peer-venv", default="/opt/ours-packs", help="with --peer: our venv there"
+    )
     parser.add_argument("--events", type=int, default=20_000, help="events per pack")
     parser.add_argument("--repeat", type=int, default=1, help="runs per pack, the median kept")
     parser.add_argument("--workers", help="--workers for ours (1: the efficiency run)")
@@ -113,16 +140,16 @@ def main() -> None:
         raise SystemExit(f"no packs (folders with generator.yml) in {args.folders}")
     if args.peer:
         if not args.no_build:
-            build_and_install_in_peer()
+            install_in_peer(args.peer_venv)
         in_peer = [str(PEER / "in-peer.sh")]
-        impls = {"ours": [*in_peer, "/opt/ours/bin/eventum"]}
+        impls = {"ours": [*in_peer, f"{args.peer_venv}/bin/eventum"]}
         if not args.ours_only:
             impls = {"eventum": [*in_peer, "/opt/ev/bin/eventum"], **impls}
     else:
         impls = {"ours": [sys.executable, "-m", "eventum_core"]}
 
     print(
-        f"# {time.strftime('%Y-%m-%d %H:%M')} on {__import__('os').cpu_count()} cores, "
+        f"# {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, "
         f"{args.events:,} events per pack, repeat={args.repeat}, ours: {' '.join(extra) or 'defaults'}"
     )
     print(

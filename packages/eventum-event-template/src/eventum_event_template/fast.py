@@ -13,7 +13,8 @@ import os
 from types import BuiltinFunctionType, MethodType
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, nodes
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import Context
 
 ENABLED = os.environ.get("EVENTUM_TEMPLATE_FAST", "1") != "0"
@@ -24,28 +25,18 @@ _PLAIN_FUNCTIONS: set[Any] = set()
 """Python functions seen without a `jinja_pass_arg` marker (`pass_context` and friends)."""
 
 
-def _plain(obj: Any) -> bool:
-    """Whether calling `obj` needs nothing injected: a C function or method (which cannot
-    carry Jinja's marker), or a bound method whose function has no marker."""
-    kind = type(obj)
-    if kind is BuiltinFunctionType:
-        return True
-    if kind is MethodType:
-        function = obj.__func__
-        if function in _PLAIN_FUNCTIONS:
-            return True
-        if not hasattr(function, "jinja_pass_arg"):
-            _PLAIN_FUNCTIONS.add(function)
-            return True
-    return False
-
-
 class FastContext(Context):
-    """Jinja's `Context`; `call` goes straight to callables that want no context."""
+    """Jinja's `Context`; `call` goes straight to callables that want no context: a C function
+    or method (which cannot carry Jinja's marker), or a bound method whose function has none."""
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _plain(__obj):
-            return super().call(__obj, *args, **kwargs)
+        kind = type(__obj)
+        if kind is not BuiltinFunctionType and (
+            kind is not MethodType or __obj.__func__ not in _PLAIN_FUNCTIONS
+        ):
+            if kind is not MethodType or hasattr(__obj.__func__, "jinja_pass_arg"):
+                return super().call(__obj, *args, **kwargs)
+            _PLAIN_FUNCTIONS.add(__obj.__func__)
         if kwargs:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
@@ -57,9 +48,27 @@ class FastContext(Context):
             )
 
 
-class FastEnvironment(Environment):
-    """An `Environment` whose `x.name` reads a dict's key without raising AttributeError first."""
+class FastCodeGenerator(CodeGenerator):
+    """Jinja's code generator; `x.name` is Python's `getattr(x, 'name', missing)` inline, and
+    only when that finds nothing, Jinja's `environment.getattr` (a dict key, or undefined).
+    Each temporary is read right after it is set, so nested lookups may share the names."""
 
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        if self.environment.is_async:
+            CodeGenerator.visit_Getattr(self, node, frame)
+            return
+        self.write("(_eg_v if (_eg_v := getattr((_eg_o := ")
+        self.visit(node.node, frame)
+        name = repr(node.attr)
+        self.write(f"), {name}, missing)) is not missing else environment.getattr(_eg_o, {name}))")
+
+
+class FastEnvironment(Environment):
+    """An `Environment` with the shortcuts: the code generator's, the context's, and `x.name`
+    reading a dict's key without raising AttributeError first."""
+
+    code_generator_class = FastCodeGenerator
     context_class = FastContext
 
     def getattr(self, obj: Any, attribute: str) -> Any:
