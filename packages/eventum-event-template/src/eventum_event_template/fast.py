@@ -64,7 +64,20 @@ class FastCodeGenerator(CodeGenerator):
         self.write(f"), {name}, missing)) is not missing else environment.getattr(_eg_o, {name}))")
 
 
-class FastEnvironment(Environment):
+class ParseOnceEnvironment(Environment):
+    """An `Environment` that parses a source once: the plugin reads every template's syntax
+    tree several times at start (compiling it, and finding what it uses), which with dozens of
+    templates cost more than rendering thousands of events. The tree is only read after."""
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        trees: dict[str, nodes.Template] = self.__dict__.setdefault("_eventum_trees", {})
+        tree = trees.get(source)
+        if tree is None:  # a syntax error is raised each time, naming the template asked for
+            tree = trees[source] = super()._parse(source, name, filename)
+        return tree
+
+
+class FastEnvironment(ParseOnceEnvironment):
     """An `Environment` with the shortcuts: the code generator's, the context's, and `x.name`
     reading a dict's key without raising AttributeError first."""
 

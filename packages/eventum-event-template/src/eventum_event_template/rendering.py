@@ -24,7 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from eventum_event_template import fast as fast_paths
-from eventum_event_template.fast import FastEnvironment
+from eventum_event_template.fast import FastEnvironment, ParseOnceEnvironment
 from eventum_event_template.state import State
 
 EXTENSIONS = ("jinja2.ext.do", "jinja2.ext.loopcontrols")
@@ -36,7 +36,7 @@ def make_environment(base_path: Path, rng: Random) -> Environment:
     """Eventum's environment (loader rooted at the generator folder, `do` and `loopcontrols`,
     lenient undefined, no autoescape) with `random` and `lipsum` drawing from `rng`, and the
     shortcuts of `fast` unless they are off."""
-    env = (FastEnvironment if fast_paths.ENABLED else Environment)(
+    env = (FastEnvironment if fast_paths.ENABLED else ParseOnceEnvironment)(
         loader=FileSystemLoader(str(base_path)),
         extensions=list(EXTENSIONS),
         auto_reload=False,
