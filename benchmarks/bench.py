@@ -64,8 +64,16 @@ def _pss_kb(pid: int) -> int:
 def run_once(
     command: list[str], workload: str, count: int | None, extra: list[str]
 ) -> dict[str, float]:
-    """Events, wall and CPU seconds, and peak memory (summed PSS of the whole process tree)."""
     work = prepare(workload, count)
+    try:
+        return measure(command, work, extra, workload)
+    finally:
+        shutil.rmtree(work)
+
+
+def measure(command: list[str], work: Path, extra: list[str], name: str) -> dict[str, float]:
+    """Run the generator.yml of `work` (writing to `${params.out}`): events, wall and CPU
+    seconds, and peak memory (summed PSS of the whole process tree)."""
     out = work / "out.log"
     args = [
         *command,
@@ -92,11 +100,10 @@ def run_once(
     wall = time.monotonic() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
-        raise SystemExit(f"{workload}: exit {proc.returncode}")
+        raise SystemExit(f"{name}: exit {proc.returncode}")
     cpu = usage.ru_utime + usage.ru_stime
     with out.open("rb") as f:
         events = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    shutil.rmtree(work)
     return {
         "events": events,
         "wall_s": wall,

@@ -74,3 +74,22 @@ def test_http_input_counts(tmp_path: Path) -> None:
 def test_negative_indent_is_rejected() -> None:
     with pytest.raises(ValueError, match="greater than or equal to 0"):
         JsonFormatter.Config.model_validate({"indent": -1})
+
+
+TRICKY_JSON = [
+    '{"a": 1}',
+    " [1, 2.50, -0.0, 1e300, 1E400, NaN, true, null] \n",
+    '{"s": "é\\u00e9\\n\\"x\\ud800", "k": 1, "k": 2, "n": {"m": []}}',
+    "12345678901234567890123456789",
+    '{\n    "pretty": [\n        1,\n        2\n    ]\n}',
+]
+BROKEN_JSON = ["{", '{"a": 1} x', "", "\ufeff{}", "[1,]", "nan"]
+
+
+def test_json_one_line_fast_path_gives_the_plain_path(tmp_path: Path) -> None:
+    formatter = JsonFormatter(JsonFormatter.Config(), make_context("formatter", "json", tmp_path))
+    assert formatter._fast is not None  # CPython's json has its C scanner and encoder
+    result = formatter.format([*TRICKY_JSON, *BROKEN_JSON])
+    plain = json.JSONEncoder(ensure_ascii=False)
+    assert result.items == [plain.encode(json.loads(e)) for e in TRICKY_JSON]
+    assert (result.events, result.failed) == (len(TRICKY_JSON) + len(BROKEN_JSON), len(BROKEN_JSON))

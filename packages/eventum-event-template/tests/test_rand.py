@@ -192,3 +192,25 @@ def test_same_seed_same_values():
         r.values = [r.crypto.uuid4(), r.network.mac(), r.string.pattern("%w{8}"),  # type: ignore[attr-defined]
                     r.number.gauss(0, 1), r.network.ip_v6()]  # fmt: skip
     assert a.values == b.values  # type: ignore[attr-defined]
+
+
+def test_weighted_choice_draws_what_random_choices_draws():
+    """The written-out form for list literals takes the same draw, so seeded runs repeat."""
+    from random import Random
+
+    from eventum_event_template.rand import Rand
+
+    fast, reference = Rand(Random(5)), Random(5)
+    cases = [
+        (["a", "b", "c"], [1, 2, 3]),
+        ([200, 304], [70, 30]),
+        (["x"], [0.5]),
+        (["a", "b"], [0, 1]),
+        (["a", "b"], [1.5, 2.25]),
+    ]
+    for _ in range(200):
+        for items, weights in cases:
+            assert fast.weighted_choice(items, weights) == reference.choices(items, weights)[0]
+    for items, weights in ((["a", "b"], [0, 0]), (["a", "b"], [1]), ([], [])):
+        with pytest.raises((ValueError, IndexError)):
+            fast.weighted_choice(items, weights)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import json.encoder
+import json.scanner
+import re
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from pydantic import Field
@@ -38,6 +41,38 @@ def _dumper(indent: int) -> json.JSONEncoder:
     return json.JSONEncoder(ensure_ascii=False, indent=indent or None)
 
 
+def _one_line_codec() -> Callable[[str], str] | None:
+    """Parse and re-serialise one event as `_dumper(0).encode(json.loads(event))` does, with
+    the same C scanner and encoder, built once instead of once per event (a parsed value
+    cannot be circular, so no cycle check). None when this Python's json has no C parts, or
+    they do not give what the plain path gives."""
+    make_scanner = getattr(json.scanner, "c_make_scanner", None)
+    make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    basestring = getattr(json.encoder, "c_encode_basestring", None)
+    if make_scanner is None or make_encoder is None or basestring is None:
+        return None
+    scan = make_scanner(json.JSONDecoder())
+    space = re.compile(r"[ \t\n\r]*").match  # json.decoder's WHITESPACE
+    try:
+        encoder = make_encoder(None, None, basestring, None, ": ", ", ", False, False, True)
+    except TypeError:  # another signature
+        return None
+
+    def codec(event: str) -> str:
+        value, end = scan(event, space(event, 0).end())  # type: ignore[union-attr]
+        if space(event, end).end() != len(event):  # type: ignore[union-attr]
+            raise ValueError("extra data")
+        return "".join(encoder(value, 0))
+
+    probe = '{"a": [1, 2.5, -0.0, 1e300, true, null, "é\\u00e9\\n\\"x"], "b": {}}'
+    try:
+        if codec(probe) != _dumper(0).encode(json.loads(probe)):
+            return None
+    except Exception:
+        return None
+    return codec
+
+
 class JsonFormatter:
     """Each event re-serialised as JSON; an event that is not valid JSON is counted and left out."""
 
@@ -45,13 +80,20 @@ class JsonFormatter:
 
     def __init__(self, config: JsonOptions, context: PluginContext) -> None:
         self._encode = _dumper(config.indent).encode
+        self._fast = _one_line_codec() if config.indent == 0 else None
         self._log = context.logger
 
     def format(self, events: Sequence[str]) -> Formatted:
-        encode, loads = self._encode, json.loads
+        encode, loads, fast = self._encode, json.loads, self._fast
         items: list[str] = []
         failed = 0
         for event in events:
+            if fast is not None:
+                try:
+                    items.append(fast(event))
+                    continue
+                except (ValueError, StopIteration, RecursionError):
+                    pass  # the plain path below says what is wrong, as it always has
             try:
                 items.append(encode(loads(event)))
             except ValueError as error:

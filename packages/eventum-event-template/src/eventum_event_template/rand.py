@@ -6,8 +6,10 @@ import datetime as dt
 import ipaddress
 import string as _string
 import uuid
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from itertools import accumulate
 from random import Random
 from typing import Any
 
@@ -78,6 +80,7 @@ _V6_GLOBAL = ipaddress.IPv6Network("2000::/3")
 _V6_LINK_LOCAL = ipaddress.IPv6Network("fe80::/10")
 _V6_ULA = ipaddress.IPv6Network("fc00::/7")
 _PUBLIC_V4_WEIGHTS = tuple(w for _, _, w in _PUBLIC_V4)
+_INFINITY = float("inf")
 
 
 @lru_cache(maxsize=256)
@@ -309,6 +312,7 @@ class Rand:
 
     def __init__(self, rng: Random) -> None:
         self._rng = rng
+        self._random = rng.random
         self.choice = rng.choice
         self.number = Number(rng)
         self.string = String(rng)
@@ -329,6 +333,15 @@ class Rand:
         self, items: Sequence[Any] | Mapping[Any, float], weights: Sequence[float] | None = None
     ) -> Any:
         """One item by weight: `(items, weights)` or `({item: weight})`."""
+        if type(items) is list and type(weights) is list:  # templates' literals
+            # `random.choices(items, weights)[0]`, written out: the same one `random()` draw.
+            cumulative = list(accumulate(weights))
+            size = len(items)
+            if len(cumulative) == size and size:
+                total = cumulative[-1] + 0.0
+                if 0.0 < total < _INFINITY:
+                    return items[bisect_right(cumulative, self._random() * total, 0, size - 1)]
+            return self._rng.choices(items, weights=weights)[0]  # its own error
         if isinstance(items, Mapping):
             return self._rng.choices(list(items), weights=list(items.values()))[0]
         return self._rng.choices(items, weights=weights)[0]

@@ -23,6 +23,8 @@ from jinja2.constants import LOREM_IPSUM_WORDS
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from eventum_event_template import fast as fast_paths
+from eventum_event_template.fast import FastEnvironment, ParseOnceEnvironment
 from eventum_event_template.state import State
 
 EXTENSIONS = ("jinja2.ext.do", "jinja2.ext.loopcontrols")
@@ -32,8 +34,9 @@ _BATCH_VAR = "__eventum_batch"
 
 def make_environment(base_path: Path, rng: Random) -> Environment:
     """Eventum's environment (loader rooted at the generator folder, `do` and `loopcontrols`,
-    lenient undefined, no autoescape) with `random` and `lipsum` drawing from `rng`."""
-    env = Environment(
+    lenient undefined, no autoescape) with `random` and `lipsum` drawing from `rng`, and the
+    shortcuts of `fast` unless they are off."""
+    env = (FastEnvironment if fast_paths.ENABLED else ParseOnceEnvironment)(
         loader=FileSystemLoader(str(base_path)),
         extensions=list(EXTENSIONS),
         auto_reload=False,

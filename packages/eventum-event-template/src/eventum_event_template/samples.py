@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -31,20 +32,37 @@ class Row(tuple):  # type: ignore[type-arg]
         return f"Row({pairs})"
 
 
+def _row_type(columns: list[str]) -> type[Row]:
+    """A Row class for these columns: a column whose name is an identifier that tuples do not
+    already have (`count`, `index` stay tuple methods) is a C-level property."""
+    index = {name: i for i, name in enumerate(columns)}
+    namespace: dict[str, Any] = {"__slots__": (), "_index": index}
+    for name, i in index.items():
+        if name.isidentifier() and not hasattr(Row, name):
+            namespace[name] = property(itemgetter(i))
+    return type("Row", (Row,), namespace)
+
+
 class Sample:
     """Rows with `len`, `[i]`, iteration, `pick`, `pick_n`, `weighted_pick(_n)`, `where`."""
 
-    __slots__ = ("_columns", "_cum_weights", "_rng", "_row_type", "_rows")
+    __slots__ = ("_columns", "_cum_weights", "_rng", "_row_type", "_rows", "_where")
 
     def __init__(
         self, rows: Iterable[Iterable[Any]], columns: list[str] | None, width: int, rng: Random
     ) -> None:
         self._columns = columns if columns is not None else [f"_{i}" for i in range(width)]
-        index = {name: i for i, name in enumerate(self._columns)}
-        self._row_type: type[Row] = type("Row", (Row,), {"__slots__": (), "_index": index})
+        self._row_type: type[Row] = _row_type(self._columns)
         self._rows: tuple[Row, ...] = tuple(self._row_type(r) for r in rows)
         self._rng = rng
         self._cum_weights: dict[str, list[float]] = {}
+        self._where: dict[Any, Sample] = {}
+
+    def _subset(self, rows: tuple[Row, ...]) -> Sample:
+        subset = object.__new__(Sample)
+        subset._columns, subset._row_type, subset._rows = self._columns, self._row_type, rows
+        subset._rng, subset._cum_weights, subset._where = self._rng, {}, {}
+        return subset
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -75,9 +93,19 @@ class Sample:
         unknown = sorted(set(conditions) - set(index))
         if unknown:
             raise KeyError(f"unknown column(s) {unknown} in where(); columns: {self._columns}")
-        checks = [(index[col], value) for col, value in conditions.items()]
-        rows = [row for row in self._rows if all(row[i] == v for i, v in checks)]
-        return Sample(rows, self._columns, len(self._columns), self._rng)
+        try:  # the rows never change: the same conditions give the same subset
+            key: Any = tuple(conditions.items())
+            found = self._where.get(key)
+        except TypeError:  # an unhashable value
+            key = found = None
+        if found is None:
+            checks = [(index[col], value) for col, value in conditions.items()]
+            found = self._subset(
+                tuple(row for row in self._rows if all(row[i] == v for i, v in checks))
+            )
+            if key is not None and len(self._where) < 4096:
+                self._where[key] = found
+        return found
 
     def pick(self, default: Any = _MISSING) -> Any:
         """A uniformly random row; `default` (if given) when the sample is empty."""
