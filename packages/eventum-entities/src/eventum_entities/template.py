@@ -15,6 +15,7 @@ from jinja2 import Environment, Template, TemplateNotFound, TemplateSyntaxError
 from eventum_core import ConfigError, PluginContext, Produced, TimestampBatch, derive_rng
 from eventum_entities.episodes import EPISODE_TAG, Schedule, StepEvent, anchor_of, run_key
 from eventum_entities.population import Entities, FieldError, Population, population_of
+from eventum_entities.running import Opened, record
 from eventum_entities.truth import GroundTruth
 from eventum_entities.world import located, read_world
 
@@ -71,6 +72,8 @@ class World:
         rng = derive_rng(context.seed, context.segment.index, "world", context.generator_id)
         self.names: dict[str, Any] = {"entities": Entities(population, rng)}
         self._table = schedule.for_generator(context.generator_id)
+        seed = world_seed(path, context.seed)
+        record(context.generator_id, Opened(path.resolve(), seed, population, schedule))
         self._templates = self._compile(env, read_world(path))
         self._outputs = _outputs(context.base_path)
         self._truth: GroundTruth | None = None
