@@ -50,6 +50,10 @@ STEP = (
             USERS + STEP.replace("name: a,", ""),
             r"world.yml:11: episodes.spray.steps\[0\].name: required field is missing",
         ),
+        (
+            USERS + "      index: {value: 1}\n",
+            r"world.yml:6: entities.users.fields: 'index': a field name is an identifier",
+        ),
         ("entities: [\n", r"world.yml:2:1: YAML syntax error"),
         ("- 1\n", r"world.yml:1: a world file is a mapping"),
     ],

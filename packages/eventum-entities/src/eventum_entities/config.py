@@ -7,7 +7,14 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|s|m|h|d|w)")
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -118,6 +125,10 @@ class SessionSpec(_Model):
         return self
 
 
+RESERVED = frozenset({"index", "values", "kind", "key", "get", "session", "as_dict"})
+"""Names an entity has itself (attributes and methods), so no field may take them."""
+
+
 class KindSpec(_Model):
     """One kind of entity: how many, the field that is its key, its fields, its sessions."""
 
@@ -125,6 +136,17 @@ class KindSpec(_Model):
     key: str | None = None
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     sessions: SessionSpec | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _names(cls, fields: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        for name in fields:
+            if name in RESERVED or not name.isidentifier() or name.startswith("_"):
+                raise ValueError(
+                    f"{name!r}: a field name is an identifier, not starting with _ and not one "
+                    f"of {', '.join(sorted(RESERVED))}"
+                )
+        return fields
 
     @model_validator(mode="after")
     def _key_known(self) -> KindSpec:

@@ -33,21 +33,22 @@ class FieldError(Exception):
 
 class Entity:
     """One entity: fields as attributes (`user.department`) or items (`user['department']`); a
-    `ref` field is the other entity. Printed, it is its key."""
+    `ref` field is the other entity. Printed, it is its key.
 
-    __slots__ = ("_kind", "_values", "index")
+    The fields are the instance's attributes, so a template reads them at plain attribute
+    speed; a field named like a method (`get`, `session`) is read as `entity['get']`.
+    """
 
     def __init__(self, kind: Kind, index: int) -> None:
         self._kind = kind
         self.index = index
-        self._values: dict[str, Any] | None = None
+        self.values: dict[str, Any] = {}
+        self._text = ""
 
-    @property
-    def values(self) -> dict[str, Any]:
-        values = self._values
-        if values is None:
-            values = self._values = self._kind.make_values(self.index)
-        return values
+    def _fill(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.values = values
+        self._text = str(self.key)
 
     @property
     def kind(self) -> str:
@@ -58,13 +59,10 @@ class Entity:
         field = self._kind.spec.key
         return self.values[field] if field is not None else f"{self._kind.name}-{self.index}"
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+    def __getattr__(self, name: str) -> Any:  # only for names that are not fields
+        if name.startswith("_"):
             raise AttributeError(name)
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(f"{self._kind.name} has no field {name!r}") from None
+        raise AttributeError(f"{self._kind.name} has no field {name!r}")
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -81,10 +79,10 @@ class Entity:
         return self._kind.session_at(self.index, timestamp)
 
     def __str__(self) -> str:
-        return str(self.key)
+        return self._text
 
     def __repr__(self) -> str:
-        return f"<{self._kind.name} {self.key}>"
+        return f"<{self._kind.name} {self._text}>"
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Entity):
@@ -133,11 +131,20 @@ class Kind:
         return self.count
 
     def entity(self, index: int) -> Entity:
-        if not 0 <= index < self.count:
-            raise IndexError(f"{self.name}: no entity {index} (there are {self.count})")
         found = self._entities.get(index)
         if found is None:
-            found = self._entities.setdefault(index, Entity(self, index))
+            if not 0 <= index < self.count:
+                raise IndexError(f"{self.name}: no entity {index} (there are {self.count})")
+            with self._lock:
+                found = self._entities.get(index)
+                if found is None:
+                    # Registered before it is filled: a relation back to it (a cycle) gets it.
+                    found = self._entities[index] = Entity(self, index)
+                    try:
+                        found._fill(self.make_values(index))
+                    except BaseException:
+                        del self._entities[index]
+                        raise
         return found
 
     def make_values(self, index: int) -> dict[str, Any]:
@@ -353,6 +360,9 @@ class KindView:
         return found
 
     def pick(self, default: Any = None, **where: Any) -> Any:
+        if not where and self._indices is None:  # the common case, kept short
+            kind = self._kind
+            return kind.entity(int(self._rng.random() * kind.count))
         view = self.where(**where) if where else self
         size = len(view)
         if not size:
