@@ -98,3 +98,34 @@ def test_live_mode_plays_the_episode_at_its_time(tmp_path: Path, eventum) -> Non
     assert len(steps) == len(labels) == 2
     assert [line.split()[-1] for line in steps] == [label["event_id"] for label in labels]
     assert all(line.split()[2] in {f"u{i}" for i in range(5)} for line in lines)
+
+
+def test_sessions_give_login_then_logout_for_each_session(tmp_path: Path, eventum) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "world.yml").write_text(
+        "entities:\n  users:\n    count: 4\n    key: name\n    fields: {name: {template: 'u{{ index }}'}}\n"
+        "    sessions: {period: 1d, start: [8h, 9h], duration: [1h, 2h]}\n"
+    )
+    (tmp_path / "edge.jinja").write_text(
+        "{% set b = entities.users.boundary(timestamp) %}{{ timestamp.isoformat() }} {{ b.entity }}"
+        " {{ 'login' if b.phase == 'start' else 'logout' }} {{ b.id }}"
+    )
+    (tmp_path / "generator.yml").write_text(
+        "input:\n  - sessions: {world: world.yml, kind: users, span: 2d}\n"
+        "event:\n  template:\n    mode: all\n    world: world.yml\n"
+        "    templates:\n      - edge: {template: edge.jinja}\n"
+        f"output:\n  - file: {{path: {tmp_path / 'out.log'}}}\n"
+    )
+    result = eventum(
+        "generate", "--path", str(tmp_path / "generator.yml"), "--id", "s", "--live-mode",
+        "false", "--seed", "2", "--now", "2026-01-01T00:00:00Z",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [line.split() for line in (tmp_path / "out.log").read_text().splitlines()]
+    assert len(lines) == 4 * 2 * 2  # four users, two days, a login and a logout each
+    by_session: dict[str, list[tuple[str, str, str]]] = {}
+    for moment, user, what, session in lines:
+        by_session.setdefault(session, []).append((moment, user, what))
+    assert len(by_session) == 8
+    for events in by_session.values():
+        (login, user, first), (logout, same_user, second) = events
+        assert (first, second) == ("login", "logout") and user == same_user and login < logout

@@ -110,6 +110,17 @@ class Session:
         return self.start <= timestamp < self.end
 
 
+@dataclass(frozen=True, slots=True)
+class SessionBoundary:
+    """A session's start or end, as the `sessions` input yields them."""
+
+    entity: Entity
+    id: str
+    start: datetime
+    end: datetime
+    phase: str
+
+
 class Kind:
     """All entities of one kind; `make_values` is the only place entities are made."""
 
@@ -235,6 +246,34 @@ class Kind:
                 if window is not None and window[0] <= timestamp < window[1]:
                     active.add(i)
         return sorted(active)
+
+    def boundaries(self, begin: datetime, end: datetime) -> list[tuple[datetime, int, str]]:
+        """Every session start and end in [begin, end): (time, entity index, 'start'|'end'),
+        in time order."""
+        spec = self.spec.sessions
+        if spec is None:
+            raise AttributeError(f"{self.name} has no sessions (add sessions: to the kind)")
+        found = []
+        first, last = self._periods(begin)[-1], (end - _EPOCH) // spec.period
+        for period in range(first, last + 1):
+            for index, window in enumerate(self._period_sessions(period)):
+                if window is None:
+                    continue
+                for moment, phase in ((window[0], "start"), (window[1], "end")):
+                    if begin <= moment < end:
+                        found.append((moment, index, phase))
+        found.sort(key=lambda item: (item[0], item[1], item[2]))
+        return found
+
+    def boundary_at(self, timestamp: datetime) -> tuple[Session, str] | None:
+        """The session that starts or ends exactly at `timestamp`, and which it does."""
+        for period in self._periods(timestamp):
+            for index, window in enumerate(self._period_sessions(period)):
+                if window is not None and timestamp in window:
+                    phase = "start" if window[0] == timestamp else "end"
+                    session = Session(self.entity(index), self._session_id(index, period), *window)
+                    return session, phase
+        return None
 
     def _session_id(self, index: int, period: int) -> str:
         rng = random.Random(f"{self._population.seed}:session-id:{self.name}:{index}:{period}")
@@ -389,6 +428,15 @@ class KindView:
             allowed = set(self._indices)
             indices = [i for i in indices if i in allowed]
         return KindView(self._kind, self._rng, indices)
+
+    def boundary(self, timestamp: datetime) -> Any:
+        """At a timestamp of the `sessions` input: the session starting or ending then, with
+        `.phase` ('start' or 'end'), `.entity`, `.id`, `.start`, `.end`; else None."""
+        found = self._kind.boundary_at(timestamp)
+        if found is None:
+            return None
+        session, phase = found
+        return SessionBoundary(session.entity, session.id, session.start, session.end, phase)
 
     def active(self, timestamp: datetime) -> KindView:
         """The entities in a session at `timestamp`."""
