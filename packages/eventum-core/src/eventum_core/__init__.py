@@ -57,6 +57,9 @@ if TYPE_CHECKING:
     from eventum_core.config.plugin_config import (
         TimestampPattern as TimestampPattern,
     )
+    from eventum_core.config.locations import (
+        validation_messages as validation_messages,
+    )
     from eventum_core.context import (
         PluginContext as PluginContext,
     )
@@ -136,6 +139,7 @@ _EXPORTS = {
     "ResolvedPath": "eventum_core.config.plugin_config",
     "RetryPolicy": "eventum_core.config.plugin_config",
     "TimestampPattern": "eventum_core.config.plugin_config",
+    "validation_messages": "eventum_core.config.locations",
     "PluginContext": "eventum_core.context",
     "Segment": "eventum_core.context",
     "derive_rng": "eventum_core.context",
@@ -199,6 +203,7 @@ __all__ = [
     "get_logger",
     "resolve",
     "resolve_span",
+    "validation_messages",
 ]
 
 

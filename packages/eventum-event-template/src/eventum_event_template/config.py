@@ -100,6 +100,9 @@ def _aliases(items: list[dict[str, Any]]) -> list[str]:
 class _Common(PluginConfig):
     params: dict[str, Any] = Field(default_factory=dict)
     samples: dict[str, SampleConfig] = Field(default_factory=dict)
+    world: ExistingFile | None = None
+    """A world file (eventum-entities): its `entities` in every template, its episodes'
+    events in place of the `episodes` input's timestamps."""
 
     @field_validator("templates", check_fields=False)
     @classmethod

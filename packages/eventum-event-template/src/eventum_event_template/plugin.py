@@ -97,6 +97,21 @@ class _Failures:
             )
 
 
+def _open_world(cfg: ModeConfig, context: PluginContext, env: Environment) -> Any:
+    """The world the config names (eventum-entities), its names added to every template."""
+    if cfg.world is None:
+        return None
+    try:
+        from eventum_entities.template import World
+    except ImportError:
+        raise ConfigError(
+            "world: needs the eventum-entities distribution (pip install eventum-entities)"
+        ) from None
+    world = World(cfg.world, context, env)
+    env.globals.update(world.names)
+    return world
+
+
 class TemplateEvent:
     """Renders the picked template(s) for each timestamp; see the package README."""
 
@@ -124,6 +139,7 @@ class TemplateEvent:
             globals=GLOBAL_STATE,
             dispatch=Dispatcher(),
         )
+        self._world = _open_world(cfg, context, env)
         self._templates = {
             alias: self._compile(env, alias, str(spec.template.as_posix()), spec.vars)
             for alias, spec in cfg.template_specs().items()
@@ -183,6 +199,11 @@ class TemplateEvent:
         return {alias: t.locals for alias, t in self._templates.items()}
 
     def produce(self, batch: TimestampBatch) -> Produced:
+        if self._world is not None:
+            return self._world.produce(batch, self._produce)  # type: ignore[no-any-return]
+        return self._produce(batch)
+
+    def _produce(self, batch: TimestampBatch) -> Produced:
         if self._exhausted:
             return Produced([], exhausted=True)
         if not len(batch):

@@ -88,3 +88,8 @@ def describe(
             f"{where}: {field}: {reason(dict(item))}" if field else f"{where}: {reason(dict(item))}"
         )
     return messages
+
+
+def validation_messages(error: ValidationError, *, source: Path, text: str) -> list[str]:
+    """`describe` for a YAML file's text: what other packages use for their own YAML files."""
+    return describe(error, source=source, lines=LineIndex(text))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from eventum_core.app.application import Application
@@ -143,3 +143,36 @@ def read_global(name: Existing, key: str) -> Any:
 def delete_global(name: Existing, key: str) -> dict[str, bool]:
     _globals().pop(key, None)
     return {"ok": True}
+
+
+def _running_worlds() -> Any:
+    """eventum-entities' record of the worlds in use (404 when it is not installed)."""
+    try:
+        from eventum_entities import running
+    except ImportError:
+        raise HTTPException(404, "no worlds: eventum-entities is not installed") from None
+    return running
+
+
+@router.get("/{name}/worlds")
+def read_worlds(name: Existing, app: App) -> list[dict[str, Any]]:
+    """The worlds (eventum-entities) the scenario's started generators use: file, seed,
+    generators, entity kinds and their counts, and the episodes as placed."""
+    found: list[dict[str, Any]] = json_safe(_running_worlds().worlds(_members(app, name)))
+    return found
+
+
+@router.get("/{name}/worlds/entities/{kind}")
+def read_entities(
+    name: Existing,
+    kind: str,
+    app: App,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Entities of one kind of the scenario's world, `offset` to `offset + limit`."""
+    found = _running_worlds().entities(_members(app, name), kind, offset, limit)
+    if found is None:
+        raise HTTPException(404, f"no entity kind '{kind}' in the worlds of scenario '{name}'")
+    entities: list[dict[str, Any]] = json_safe(found)
+    return entities

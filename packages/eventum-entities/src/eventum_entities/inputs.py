@@ -1,0 +1,101 @@
+"""The `episodes` input: the times of this generator's episode steps, for the template plugin
+to render in their place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+from typing import ClassVar
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from eventum_core import (
+    TIMESTAMP_DTYPE,
+    ConfigError,
+    ExistingFile,
+    InputConfig,
+    PluginContext,
+    Timestamps,
+)
+from eventum_entities.config import Duration
+from eventum_entities.episodes import EPISODE_TAG
+from eventum_entities.template import schedule_of
+
+
+class EpisodesConfig(InputConfig):
+    world: ExistingFile
+    tags: tuple[str, ...] = Field(default=(), validate_default=True)
+    """The world file (relative to the generator folder) whose episodes this generator plays."""
+
+    @field_validator("tags")
+    @classmethod
+    def _marked(cls, tags: tuple[str, ...]) -> tuple[str, ...]:
+        return tags if EPISODE_TAG in tags else (*tags, EPISODE_TAG)
+
+
+class EpisodesInput:
+    """Yields the step events whose `generator` is this generator's id, in order."""
+
+    Config: ClassVar[type[EpisodesConfig]] = EpisodesConfig
+    interactive: ClassVar[bool] = False
+
+    def __init__(self, config: EpisodesConfig, context: PluginContext) -> None:
+        _, schedule = schedule_of(config.world, context)
+        moments = np.array(sorted(schedule.for_generator(context.generator_id)), dtype=np.int64)
+        stamps = moments.astype("datetime64[us]").astype(TIMESTAMP_DTYPE)
+        if context.live_mode and context.skip_past:
+            now = np.datetime64(context.started_at.astimezone(UTC).replace(tzinfo=None), "us")
+            stamps = stamps[np.searchsorted(stamps, now, side="left") :]
+        if not len(stamps):
+            context.logger.info("no episode step for this generator", world=str(config.world))
+        self._stamps = stamps
+        self._stopped = False
+
+    def generate(self, size: int) -> Iterator[Timestamps]:
+        for begin in range(0, len(self._stamps), size):
+            if self._stopped:
+                return
+            yield self._stamps[begin : begin + size]
+
+    def stop(self) -> None:
+        self._stopped = True
+
+
+class SessionsConfig(InputConfig):
+    world: ExistingFile
+    kind: str = Field(min_length=1)
+    """The entity kind whose sessions (its `sessions:` in the world file) are played."""
+    span: Duration = timedelta(days=1)
+    """How long after the run's start: every session start and end in that time."""
+
+
+class SessionsInput:
+    """Yields the times at which the kind's sessions start and end (login, logout): a template
+    reads which one with `entities.KIND.boundary(timestamp)`."""
+
+    Config: ClassVar[type[SessionsConfig]] = SessionsConfig
+    interactive: ClassVar[bool] = False
+
+    def __init__(self, config: SessionsConfig, context: PluginContext) -> None:
+        population, _ = schedule_of(config.world, context)
+        try:
+            kind = population.kind(config.kind)
+            begin = context.started_at.astimezone(UTC)
+            found = kind.boundaries(begin, begin + config.span)
+        except (KeyError, AttributeError) as error:
+            raise ConfigError(f"sessions: {str(error).strip(chr(39))}") from None
+        stamps = np.array(
+            [moment.replace(tzinfo=None) for moment, _, _ in found], dtype=TIMESTAMP_DTYPE
+        )
+        self._stamps = stamps
+        self._stopped = False
+
+    def generate(self, size: int) -> Iterator[Timestamps]:
+        for begin in range(0, len(self._stamps), size):
+            if self._stopped:
+                return
+            yield self._stamps[begin : begin + size]
+
+    def stop(self) -> None:
+        self._stopped = True

@@ -1,0 +1,75 @@
+"""Ground truth out of band: `labels.jsonl` (one line per injected event) and `manifest.json`.
+
+Every producer of a run (generators, event workers, segments) appends to the same
+`labels.jsonl` under an advisory lock, one `write` per batch. The manifest names the run (world
+seed and anchor): the first producer of a run with another seed or anchor starts both files
+afresh, the others of the same run leave them. A run repeated with the same seed and start finds
+its labels there and does not write them twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+LABELS = "labels.jsonl"
+MANIFEST = "manifest.json"
+
+
+class GroundTruth:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.labels = directory / LABELS
+        self.manifest = directory / MANIFEST
+        self._written: set[str] = set()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def begin(self, run: dict[str, Any], manifest: dict[str, Any]) -> None:
+        """Start the files for this run unless another producer of it already has; the labels
+        already there (this run's or a repeated run's) are not written again."""
+        with self._locked():
+            try:
+                current = json.loads(self.manifest.read_text(encoding="utf-8")).get("run")
+            except (OSError, ValueError, AttributeError):
+                current = None
+            if current == run:
+                self._written = {r["event_id"] for r in read_labels(self.directory)}
+                return
+            self.labels.write_text("", encoding="utf-8")
+            temporary = self.manifest.with_suffix(".tmp")
+            temporary.write_text(
+                json.dumps({"run": run, **manifest}, indent=2, default=str) + "\n",
+                encoding="utf-8",
+            )
+            os.replace(temporary, self.manifest)
+
+    def write(self, records: list[dict[str, Any]]) -> None:
+        records = [r for r in records if r["event_id"] not in self._written]
+        if not records:
+            return
+        text = "".join(json.dumps(r, separators=(",", ":"), default=str) + "\n" for r in records)
+        with self._locked(), self.labels.open("a", encoding="utf-8") as file:
+            file.write(text)
+
+
+def read_labels(directory: Path) -> list[dict[str, Any]]:
+    """The labels of a run, for tests and tools."""
+    try:
+        text = (directory / LABELS).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line]
