@@ -5,11 +5,20 @@ mistakes get one clear line."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
-from ray_helpers import LocalCluster
+from ray_helpers import DRIVER_ENV, LocalCluster, eventum_command
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "eventum-output-clickhouse" / "tests"))
+from ch_shim import ClickHouseShim  # chDB behind ClickHouse's HTTP interface
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -135,3 +144,119 @@ def test_a_bad_address_gets_one_clear_line(eventum, tmp_path: Path, address: str
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"--cluster {address}: cannot connect" in lines[0], lines
     assert time.monotonic() - began < 60
+
+
+def kill_node(raylet: int) -> None:
+    """The node dies at once: its raylet by PID, and the worker processes it started (they
+    would otherwise finish their tasks and hand back results without it)."""
+    children = [
+        int(stat.split()[0])
+        for stat in (p.read_text() for p in Path("/proc").glob("[0-9]*/stat") if _readable(p))
+        if int(stat.rsplit(")", 1)[1].split()[1]) == raylet
+    ]
+    for pid in (raylet, *children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _readable(path: Path) -> bool:
+    try:
+        path.read_text()
+    except OSError:
+        return False
+    return True
+
+
+def summary_of(stderr: str) -> str:
+    (line,) = [line for line in stderr.splitlines() if "run finished" in line]
+    return line
+
+
+def test_live_mode_holds_the_total_rate(eventum, ray_cluster: LocalCluster, tmp_path: Path) -> None:
+    """400 events/s for 6 s, split over 4 segments releasing their batches at their timestamps."""
+    path = generator(
+        tmp_path / "gen", '{start: "+2s", seconds: 0.1, count: 40, repeat: 60}', FILE_OUTPUT,
+        template=JSON_TEMPLATE,
+    )  # fmt: skip
+    out = tmp_path / "live.log"
+    result = eventum(
+        "generate", "--path", str(path), "--id", "live", "--live-mode", "true", "--batch.size", "100",
+        "--params", f'{{"out": "{out}"}}', "--cluster", ray_cluster.address, "--segments", "4",
+        "-vvvv",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text().splitlines()
+    assert len(lines) == 2400
+    summary = summary_of(result.stderr)
+    assert "written=2400" in summary and "lateness=" in summary
+    assert result.stderr.count("segment finished") == 4
+    # Released at their timestamps: in time, and over the schedule's 6 s, not at once.
+    late = int(summary.split("'late_over_1s': ")[1].split(",")[0])
+    assert late < 240, summary
+    stamps = sorted(json.loads(line)["ts"] for line in lines)
+    assert stamps[0] < stamps[-1]
+    assert 4 <= float(summary.split("seconds=")[1].split()[0]) < 60
+
+
+def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
+    eventum, ray_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """The segments on the killed node are rerun on the other one: the file is still the
+    one-process run byte for byte (the dead attempts' parts never committed), and ClickHouse
+    (chDB behind its HTTP interface) drops the rerun's inserts of batches already written by
+    their deduplication tokens. Runs last: the cluster keeps one worker node afterwards."""
+    shim = ClickHouseShim(str(tmp_path / "chdb")).start()
+    shim.conn.query(
+        "CREATE TABLE ev (ts DateTime64(6, 'UTC'), user String, n UInt64) ENGINE = MergeTree "
+        "ORDER BY ts SETTINGS non_replicated_deduplication_window = 1000"
+    )
+    shim.delay = 0.05  # each insert takes a while: the kill lands mid-run
+    outputs = FILE_OUTPUT + (
+        f"  - clickhouse: {{host: 127.0.0.1, port: {shim.port}, table: ev, "
+        "formatter: {format: plain}}\n"
+    )
+    path = generator(tmp_path / "gen", '{start: "-1h", seconds: 1, count: 200, repeat: 200}',
+                     outputs, template=JSON_TEMPLATE)  # fmt: skip
+    one_path = generator(tmp_path / "gen1", '{start: "-1h", seconds: 1, count: 200, repeat: 200}',
+                         FILE_OUTPUT, template=JSON_TEMPLATE)  # fmt: skip
+    one, many = tmp_path / "one.log", tmp_path / "many.log"
+    base = ("--id", "k", "--batch.size", "250", *COMMON)
+    single = eventum("generate", "--path", str(one_path), *base, "--params", f'{{"out": "{one}"}}',
+                     "--workers", "4")  # fmt: skip
+    assert single.returncode == 0, single.stderr
+    driver = subprocess.Popen(
+        eventum_command(
+            "generate", "--path", str(path), *base, "--params", f'{{"out": "{many}"}}',
+            "--cluster", ray_cluster.address, "--segments", "4", "-vvvv",
+        ),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **DRIVER_ENV},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        # Past 80 of the 160 inserts both nodes have written (each runs 2 segments of 40).
+        while shim.inserts < 100 and driver.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert driver.poll() is None, "the run ended before the kill"
+        victim = ray_cluster.alive_workers()[0]
+        kill_node(victim["raylet"])
+        _, stderr = driver.communicate(timeout=240)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    try:
+        assert driver.returncode == 0, stderr
+        assert many.read_bytes() == one.read_bytes()
+        total, distinct = (
+            shim.conn.query("SELECT count(), uniqExact(ts, user, n) FROM ev", "CSV")
+            .bytes()
+            .decode()
+            .strip()
+            .split(",")
+        )
+        assert (int(total), int(distinct)) == (40000, 40000)
+        assert shim.inserts > 160, "no segment was rerun"  # 160 batches, some inserted twice
+        assert stderr.count("segment finished") == 4
+        assert "written=80000" in summary_of(stderr)  # 40000 events to each of two outputs
+    finally:
+        shim.close()

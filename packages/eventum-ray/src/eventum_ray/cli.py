@@ -91,7 +91,7 @@ def _shared(options: dict[str, Any]) -> dict[str, Any]:
     fixed = dict(options)
     if fixed.get("seed") is None:
         fixed["seed"] = random_secrets.randbits(63)
-    if fixed.get("now") is None:
+    if fixed.get("now") is None and not fixed.get("live_mode"):
         fixed["now"] = datetime.now(GeneratorParameters.model_validate(options).zone).isoformat()
     fixed["run_id"] = fixed.get("run_id") or uuid.uuid4().hex[:16]
     if fixed.get("workers") == "auto":

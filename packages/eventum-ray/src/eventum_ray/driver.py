@@ -4,6 +4,7 @@ outputs' parts joined at the end, and the segments' counters added up into one r
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,8 @@ class Driver:
         )
         error: str | None = None
         user_error = False
+        waiting_for_start = self.spec.options.get("now") is None
+        submitted = len(pending)
         try:
             while pending and error is None:
                 done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_S)
@@ -88,6 +91,10 @@ class Driver:
                         user_error = result.user_error
                 if self.show is not None:
                     self._progress(actor, started)
+                if waiting_for_start and ray.get(actor.waiting.remote()) == submitted:
+                    # Live mode: the run's "now" is when every segment is ready to release.
+                    actor.start.remote(datetime.now(p.zone).isoformat())
+                    waiting_for_start = False
             for ref in pending:
                 ray.cancel(ref, force=True)
             total = self._total(started)

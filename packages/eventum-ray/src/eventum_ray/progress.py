@@ -21,6 +21,19 @@ NAMESPACE = "eventum"
 class RunProgress:
     def __init__(self) -> None:
         self._segments: dict[int, Counters] = {}
+        self._ready: set[int] = set()
+        self._now: str | None = None
+
+    def ready(self, segment: int) -> str | None:
+        """A live segment is loaded and waits for the run's `now` (None until every one is)."""
+        self._ready.add(segment)
+        return self._now
+
+    def waiting(self) -> int:
+        return len(self._ready)
+
+    def start(self, now: str) -> None:
+        self._now = now
 
     def report(self, segment: int, counters: Counters) -> None:
         """A segment's counters so far; a rerun's replace those of the attempt that died."""

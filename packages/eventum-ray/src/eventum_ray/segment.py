@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,10 @@ def run_segment(
     eventum_logging.configure(spec.verbosity, spec.log_format)  # type: ignore[arg-type]
     options = {**spec.options, "segment": f"{index}/{count}", "max_events": max_events}
     try:
-        plan = load_plan(
-            parameters_from(options),
-            registry=Registry(),
-            secrets=spec.secrets.__getitem__,  # type: ignore[arg-type]
-        )
+        if options.get("now") is None:  # live mode: the run starts once every segment is up
+            _warm_up(_load({**options, "now": datetime.now(UTC).isoformat()}, spec), spec.seed)
+            options["now"] = _wait_for_start(progress, index)
+        plan = _load(options, spec)
     except UserError as error:
         return SegmentResult(index, None, str(error), user_error=True, node=node)
     plan, staged = _with_part_files(plan, index) if spec.part_files else (plan, [])
@@ -79,6 +79,26 @@ def run_segment(
         node,
         time.monotonic() - began,
     )
+
+
+def _load(options: dict[str, Any], spec: SegmentSpec) -> GeneratorPlan:
+    secrets: Any = spec.secrets.__getitem__
+    return load_plan(parameters_from(options), registry=Registry(), secrets=secrets)
+
+
+def _warm_up(plan: GeneratorPlan, seed: int) -> None:
+    """Build the event plugin once before a live run starts, so its imports and templates are
+    ready and the first events are not late."""
+    event = plan.event
+    event.cls(event.config, GeneratorRun(plan, seed).context(event)).close()
+
+
+def _wait_for_start(progress: Any, index: int) -> str:
+    import ray
+
+    while (now := ray.get(progress.ready.remote(index))) is None:
+        time.sleep(0.05)
+    return str(now)
 
 
 def _with_part_files(
