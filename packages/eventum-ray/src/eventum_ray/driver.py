@@ -4,8 +4,8 @@ outputs' parts joined at the end, and the segments' counters added up into one r
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
