@@ -146,15 +146,51 @@ def test_a_bad_address_gets_one_clear_line(eventum, tmp_path: Path, address: str
     assert time.monotonic() - began < 60
 
 
+def test_a_node_without_a_distribution_is_named_in_one_line(ray_cluster: LocalCluster) -> None:
+    """The driver's probe runs on every node (pickled by value, so it runs where eventum is
+    missing) and names the node and the distribution it lacks."""
+    code = (
+        "import sys\n"
+        "from eventum_ray import cluster\n"
+        f"cluster.connect({ray_cluster.address!r}, verbosity=0)\n"
+        "cluster.check_nodes({'eventum-core'})\n"
+        "try:\n"
+        "    cluster.check_nodes({'eventum-core', 'eventum-output-nowhere'})\n"
+        "except cluster.ClusterError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+        env={**os.environ, **DRIVER_ENV}, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip()
+    assert line.startswith("node 127.0.0.1 (") and line.endswith(
+        "has no eventum-output-nowhere: pip install eventum-output-nowhere on every node"
+    ), line
+
+
+def children_of(pid: int) -> list[int]:
+    return [
+        int(stat.split()[0])
+        for stat in (p.read_text() for p in Path("/proc").glob("[0-9]*/stat") if _readable(p))
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid
+    ]
+
+
+def titles_under(raylet: int) -> str:
+    """The command lines (Ray's process titles) of a raylet's worker processes."""
+    titles = []
+    for pid in children_of(raylet):
+        with contextlib.suppress(OSError):
+            titles.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
+    return "\n".join(titles)
+
+
 def kill_node(raylet: int) -> None:
     """The node dies at once: its raylet by PID, and the worker processes it started (they
     would otherwise finish their tasks and hand back results without it)."""
-    children = [
-        int(stat.split()[0])
-        for stat in (p.read_text() for p in Path("/proc").glob("[0-9]*/stat") if _readable(p))
-        if int(stat.rsplit(")", 1)[1].split()[1]) == raylet
-    ]
-    for pid in (raylet, *children):
+    for pid in (raylet, *children_of(raylet)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
@@ -234,11 +270,15 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
-        # Past 80 of the 160 inserts both nodes have written (each runs 2 segments of 40).
-        while shim.inserts < 100 and driver.poll() is None and time.monotonic() < deadline:
+        # Past 80 of the 160 inserts both nodes have written (each runs 2 segments of 40); the
+        # victim is a node still running a segment (Ray titles a worker by its task).
+        victim = None
+        while victim is None and driver.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert driver.poll() is None, "the run ended before the kill"
-        victim = ray_cluster.alive_workers()[0]
+            if shim.inserts >= 100:
+                victim = next((w for w in ray_cluster.alive_workers()
+                               if "ray::run_segment" in titles_under(w["raylet"])), None)  # fmt: skip
+        assert driver.poll() is None and victim is not None, "the run ended before the kill"
         kill_node(victim["raylet"])
         _, stderr = driver.communicate(timeout=240)
     finally:
