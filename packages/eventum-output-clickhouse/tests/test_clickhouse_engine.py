@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any, ClassVar
 
 import anyio
 import pytest
-from ch_helpers import DSN, engine, event, make, new_table, rows
+from ch_helpers import DSN, NOW, engine, event, make, new_table, rows, validate
 from pydantic import BaseModel
 
-from eventum_core import WriteError
+from eventum_core import PluginContext, Segment, WriteError
 from eventum_core.testing import OutputPluginContract, run_generator
 from eventum_output_clickhouse import ClickHouseOutput
 
@@ -157,3 +158,35 @@ async def test_writes_run_concurrently_on_one_engine(tmp_path: Path) -> None:
     assert engine().query(f"SELECT count(), uniqExact(id) FROM {table}").result_rows == [
         (4000, 4000)
     ]
+
+
+def _rerun(tmp_path: Path, table: str, run_id: str) -> ClickHouseOutput:
+    """The output as segment 1 of 2 of run `run_id` builds it."""
+    context = PluginContext(
+        generator_id="t", kind="output", name="clickhouse", index=0, base_path=tmp_path,
+        timezone=UTC, started_at=NOW, segment=Segment(1, 2), run_id=run_id,
+    )  # fmt: skip
+    return ClickHouseOutput(validate(tmp_path, {"dsn": DSN, "table": table}), context)
+
+
+async def test_a_rerun_of_a_segment_is_deduplicated_by_its_tokens(tmp_path: Path) -> None:
+    """Tokens come from run id, segment, batch index and payload: a segment rerun after its
+    machine died inserts nothing twice; another run, or the same payload in another batch, does."""
+    from eventum_core.batch import _BATCH_INDEX
+
+    table = new_table(settings="non_replicated_deduplication_window = 1000")
+    batches = [[event(0), event(1)], [event(2)], [event(0), event(1)]]  # batch 2 repeats batch 0
+    for attempt in ("first", "rerun"):
+        plugin = _rerun(tmp_path, table, "run-a")
+        await plugin.open()
+        for number, items in enumerate(batches if attempt == "first" else batches[:2]):
+            _BATCH_INDEX.set(number)
+            await plugin.write(items)
+        await plugin.close()
+    assert len(rows(table)) == 5
+    other = _rerun(tmp_path, table, "run-b")
+    await other.open()
+    _BATCH_INDEX.set(0)
+    await other.write(batches[0])
+    await other.close()
+    assert len(rows(table)) == 7

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
         Timestamps as Timestamps,
     )
     from eventum_core.batch import (
+        batch_index as batch_index,
+    )
+    from eventum_core.batch import (
         exact_chunks as exact_chunks,
     )
     from eventum_core.config.plugin_config import (
@@ -125,6 +128,7 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "TIMESTAMP_DTYPE": "eventum_core.batch",
+    "batch_index": "eventum_core.batch",
     "exact_chunks": "eventum_core.batch",
     "Formatted": "eventum_core.batch",
     "Produced": "eventum_core.batch",
@@ -194,6 +198,7 @@ __all__ = [
     "WriteError",
     "__version__",
     "aware",
+    "batch_index",
     "clock_from",
     "derive_rng",
     "draw_seed",

@@ -8,6 +8,7 @@ for `datetime` objects.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -29,13 +30,15 @@ class TimestampBatch:
     """A slice of the merged timestamp stream, handed to the event plugin in one call.
 
     `timestamps` is ascending; `sources[i]` is the index (in the generator's `input` list) of the
-    input that produced `timestamps[i]`, and `input_tags[k]` the tags of input `k`.
+    input that produced `timestamps[i]`, and `input_tags[k]` the tags of input `k`. `index` is
+    the batch's place in the run's merged schedule (see `batch_index`).
     """
 
     timestamps: Timestamps
     sources: Any  # npt.NDArray[np.uint16]
     input_tags: Sequence[tuple[str, ...]]
     timezone: tzinfo
+    index: int | None = None
     _cache: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -123,3 +126,14 @@ def exact_chunks(arrays: Iterable[Any], size: int) -> Iterator[Any]:
         held_size = len(data) - whole
     if held_size:
         yield np.concatenate(held)
+
+
+_BATCH_INDEX: ContextVar[int | None] = ContextVar("eventum_batch_index", default=None)
+
+
+def batch_index() -> int | None:
+    """Inside an output's `write`: the place in the run's merged schedule of the timestamp batch
+    being written (0, 1, 2, ...), the same in every segment and every rerun of a seeded run, so an
+    output can derive ids that a rerun repeats (ClickHouse deduplication tokens). None for
+    on-demand (interactive) inputs."""
+    return _BATCH_INDEX.get()

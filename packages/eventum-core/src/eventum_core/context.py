@@ -57,6 +57,7 @@ class PluginContext:
     seed: int = 0
     segment: Segment = field(default_factory=Segment)
     logger: Any = None
+    run_id: str = ""  # names this run for ids a rerun must repeat (`--run-id`); new per run
 
     def __post_init__(self) -> None:
         if self.logger is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -15,7 +15,7 @@ from clickhouse_connect.driver.binding import quote_identifier
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 from clickhouse_connect.driver.httputil import get_pool_manager
 
-from eventum_core import PluginContext, UserError, WriteError
+from eventum_core import PluginContext, UserError, WriteError, batch_index
 from eventum_output_clickhouse.config import ClickHouseOutputConfig
 
 # Server error codes that may clear by themselves: overload, timeouts, replication hiccups.
@@ -63,6 +63,8 @@ AUTH_CODES = frozenset({192, 193, 194, 516})  # UNKNOWN_USER, WRONG_PASSWORD, ..
 _STATUS = re.compile(r"HTTP status (\d{3})")
 # Payloads whose failed insert's token is kept for their retry.
 RETRY_TOKENS = 1024
+# (batch, payload) pairs whose inserts are counted, so identical payloads get distinct tokens.
+SEEN_PAYLOADS = 4096
 # Inserts spent isolating the bad rows of one batch before the rest is given up as bad too.
 ISOLATION_BUDGET = 64
 
@@ -100,7 +102,9 @@ class ClickHouseOutput:
         self._client: Any = None
         self._pool: Any = None  # ours, not the client's: clickhouse-connect leaves it open
         self._retry_tokens: dict[bytes, str] = {}
+        self._seen: OrderedDict[tuple[int | None, bytes], int] = OrderedDict()
         self._tokens_lock = threading.Lock()
+        self._token_prefix = f"{context.run_id}-{context.segment.index}"
 
     async def open(self) -> None:
         try:
@@ -114,7 +118,7 @@ class ClickHouseOutput:
             return
         if self._client is None:
             raise WriteError("the ClickHouse output is not open", retryable=False)
-        await anyio.to_thread.run_sync(self._write, items)
+        await anyio.to_thread.run_sync(self._write, items, batch_index())
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -193,17 +197,30 @@ class ClickHouseOutput:
     def _payload(self, items: Sequence[str]) -> bytes:
         return self._head + self._config.separator.join(items).encode() + self._tail
 
-    def _insert(self, items: Sequence[str]) -> None:
-        """One insert, with a deduplication token that a retry of the same payload reuses.
+    def _token(self, batch: int | None, digest: bytes) -> str:
+        """`run-segment-batch-payload-n`: what a rerun of the same seeded run and segment (same
+        `--run-id`) inserts again gets the token it got the first time; identical payloads in one
+        batch are told apart by `n`."""
+        key = (batch, digest)
+        n = self._seen.pop(key, -1) + 1
+        self._seen[key] = n
+        if len(self._seen) > SEEN_PAYLOADS:
+            self._seen.popitem(last=False)
+        return f"{self._token_prefix}-{'-' if batch is None else batch}-{digest.hex()}-{n}"
+
+    def _insert(self, items: Sequence[str], batch: int | None) -> None:
+        """One insert, with a deduplication token derived from the run, segment, batch and
+        payload (see `_token`); a retry of a failed insert reuses its token.
 
         A failure after the server committed (a reset while the answer is on its way) would
-        otherwise make the retry insert the rows twice. Tables deduplicate by token when
-        Replicated, or with `non_replicated_deduplication_window` set; others ignore it.
+        otherwise make the retry insert the rows twice, and so would a segment rerun elsewhere
+        after its machine died. Tables deduplicate by token when Replicated, or with
+        `non_replicated_deduplication_window` set; others ignore it.
         """
         payload = self._payload(items)
         digest = hashlib.blake2b(payload, digest_size=16).digest()
         with self._tokens_lock:
-            token = self._retry_tokens.pop(digest, None) or uuid.uuid4().hex
+            token = self._retry_tokens.pop(digest, None) or self._token(batch, digest)
         try:
             self._client.raw_insert(
                 self._table,
@@ -219,21 +236,23 @@ class ClickHouseOutput:
                     self._retry_tokens[digest] = token
             raise
 
-    def _write(self, items: Sequence[str]) -> None:
+    def _write(self, items: Sequence[str], batch: int | None) -> None:
         try:
-            self._insert(items)
+            self._insert(items, batch)
             return
         except Exception as error:
             retryable, row_level = classify(error)
             reason = _reason(error)
             if not row_level or len(items) == 1:
                 raise WriteError(reason, retryable=retryable) from error
-        bad, pending = self._isolate(items)
+        bad, pending = self._isolate(items, batch)
         if pending is not None:
             raise WriteError(pending[1], retryable=True, failed=sorted(bad + pending[0]))
         raise WriteError(reason, retryable=False, failed=bad)
 
-    def _isolate(self, items: Sequence[str]) -> tuple[list[int], tuple[list[int], str] | None]:
+    def _isolate(
+        self, items: Sequence[str], batch: int | None
+    ) -> tuple[list[int], tuple[list[int], str] | None]:
         """Insert halves of a batch that failed to parse, down to single bad rows.
 
         Returns the bad indices, and the indices not inserted because of a transient error (with
@@ -252,7 +271,7 @@ class ClickHouseOutput:
             for position, half in enumerate(halves):
                 budget -= 1
                 try:
-                    self._insert([items[i] for i in half])
+                    self._insert([items[i] for i in half], batch)
                 except Exception as error:
                     retryable, row_level = classify(error)
                     if retryable:

@@ -13,6 +13,7 @@ from eventum_core.cli.errors import print_error
 _RUN = "Run"
 _GEN = "Generation (as in eventum.yml `generation:`)"
 _OUT = "Bounds and output"
+_CLUSTER = "Many machines (eventum-ray)"
 
 
 def generate(
@@ -73,6 +74,14 @@ def generate(
             "--segment",
             metavar="INDEX/COUNT",
             help="Produce one share of a sample-mode run split over COUNT processes or machines (timestamp batches INDEX, INDEX+COUNT, ...); every segment needs the same --seed, --now, --batch.size and --workers (a number).",
+            rich_help_panel=_RUN,
+        ),
+    ] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--run-id",
+            help="Names the run in the ids outputs derive to deduplicate (ClickHouse insert tokens): a segment rerun with the same --run-id, --seed and --now is not written twice [default: new for each run].",
             rich_help_panel=_RUN,
         ),
     ] = None,
@@ -180,9 +189,27 @@ def generate(
             rich_help_panel=_OUT,
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="ADDRESS",
+            help="Run the generator as segments on a cluster: auto, ray://HOST:PORT, HOST:PORT, or local (a throwaway cluster on this machine). Needs eventum-ray.",
+            rich_help_panel=_CLUSTER,
+        ),
+    ] = None,
+    segments: Annotated[
+        str | None,
+        typer.Option(
+            "--segments",
+            metavar="N|auto",
+            help="Segments of a --cluster run [default: auto, the cluster's CPUs].",
+            rich_help_panel=_CLUSTER,
+        ),
+    ] = None,
 ) -> None:
     """Run one generator and print or deliver its events."""
-    from eventum_core.cli.session import run_generate
+    from eventum_core.cli.session import run_generate, run_on_cluster
 
     try:
         options = {
@@ -194,6 +221,7 @@ def generate(
             "seed": seed,
             "now": now,
             "segment": segment,
+            "run_id": run_id,
             "timezone": timezone,
             "batch": {"size": batch_size, "delay": batch_delay},
             "queue": {
@@ -211,11 +239,16 @@ def generate(
         show_progress = None if progress is None else values.boolean("--progress", progress)
         if log_format not in ("plain", "json"):
             raise values.BadValue(f"--log-format: expected plain or json (got {log_format!r})")
+        if segments is not None and cluster is None:
+            raise values.BadValue("--segments: splits a --cluster run; give --cluster too")
+        if segments not in (None, "auto"):
+            segments = str(values.integer("--segments", segments))
     except values.BadValue as error:
         print_error(str(error))
         raise typer.Exit(2) from None
+    run = run_generate if cluster is None else run_on_cluster(cluster, segments or "auto")
     raise typer.Exit(
-        run_generate(
+        run(
             options,
             verbosity=verbose,
             log_format=log_format,  # type: ignore[arg-type]

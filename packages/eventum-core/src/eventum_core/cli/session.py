@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,8 @@ from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun, RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
+# `generate --cluster`: the runner that splits a run over machines (eventum-ray registers `ray`).
+CLUSTER_GROUP = "eventum.cluster"
 
 
 def parameters_from(options: dict[str, Any]) -> GeneratorParameters:
@@ -57,23 +62,38 @@ def run_generate(
         print_error(str(error))
         return EXIT_USAGE
     except Exception as error:
-        return _internal(error, verbosity)
+        return internal_error(error, verbosity)
 
     seed = parameters.seed if parameters.seed is not None else draw_seed()
     show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
     gc_pause.resume()
     try:
         result = anyio.run(
-            _run_with_signals, GeneratorRun(plan, seed, _progress_printer() if show else None)
+            _run_with_signals, GeneratorRun(plan, seed, progress_printer() if show else None)
         )
     except Exception as error:
-        return _internal(error, verbosity)
+        return internal_error(error, verbosity)
     if show:
         print(file=sys.stderr)
-    return _report(result, parameters)
+    return report(result, parameters)
 
 
-def _internal(error: BaseException, verbosity: int) -> int:
+def run_on_cluster(address: str, segments: str) -> Callable[..., int]:
+    """`run_generate`'s counterpart for `--cluster`, from the `eventum.cluster` entry point:
+    called as `runner(options, address=, segments=, verbosity=, log_format=, cryptfile=,
+    progress=)` and returning the exit code. Imported only when `--cluster` is given."""
+    found = list(entry_points(group=CLUSTER_GROUP))
+    if not found:
+        return _no_cluster_runner
+    return functools.partial(found[0].load(), address=address, segments=segments)
+
+
+def _no_cluster_runner(options: dict[str, Any], **_: Any) -> int:
+    error_line("--cluster needs eventum-ray, which is not installed: pip install eventum-ray")
+    return EXIT_USAGE
+
+
+def internal_error(error: BaseException, verbosity: int) -> int:
     if verbosity:
         eventum_logging.get_logger().exception("internal error")
     print_error(
@@ -103,7 +123,7 @@ async def _run_with_signals(run: GeneratorRun) -> RunResult:
     return result
 
 
-def _progress_printer() -> Any:
+def progress_printer() -> Any:
     last = [time.monotonic(), 0]
 
     def show(counters: Counters) -> None:
@@ -121,7 +141,7 @@ def _progress_printer() -> Any:
     return show
 
 
-def _report(result: RunResult, parameters: GeneratorParameters) -> int:
+def report(result: RunResult, parameters: GeneratorParameters) -> int:
     counters = result.counters
     log = eventum_logging.get_logger(generator=parameters.id)
     if result.error:

@@ -50,7 +50,8 @@ class QueueSettings(_Model):
 
 class SegmentSettings(_Model):
     """This process's share of a run split over `count` processes: timestamp batches `index`,
-    `index + count`, `index + 2 * count`, ... Written `INDEX/COUNT` (`0/4`)."""
+    `index + count`, `index + 2 * count`, ... Written `INDEX/COUNT` (`0/4`). In live mode each
+    segment releases its batches at their timestamps, so the segments share the rate."""
 
     index: int = Field(ge=0)
     count: int = Field(ge=1)
@@ -117,6 +118,7 @@ class GeneratorParameters(GenerationSettings):
     max_duration: float | None = Field(default=None, gt=0)
     now: datetime | None = None  # the run's "now" (relative times, static); naive: in timezone
     segment: SegmentSettings | None = None
+    run_id: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
 
     @field_validator("segment")
     @classmethod
@@ -132,9 +134,7 @@ class GeneratorParameters(GenerationSettings):
             raise ValueError(
                 f"every segment of a run needs the same seed and now: set {' and '.join(missing)}"
             )
-        if data.get("live_mode", True):
-            raise ValueError("segments split a sample-mode run: set live mode to false")
-        if data.get("workers") == "auto":
+        if data.get("workers") == "auto" and not data.get("live_mode", True):
             raise ValueError(
                 "every segment of a run needs the same workers: set a number "
                 "(auto follows each machine's cores)"

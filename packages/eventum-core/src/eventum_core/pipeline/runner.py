@@ -15,6 +15,7 @@ import itertools
 import math
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -23,7 +24,7 @@ import anyio
 import numpy as np
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from eventum_core.batch import Formatted, Produced, TimestampBatch
+from eventum_core.batch import _BATCH_INDEX, Formatted, Produced, TimestampBatch
 from eventum_core.config.generator import GeneratorPlan, OutputSpec, PluginSpec
 from eventum_core.config.plugin_config import RetryPolicy
 from eventum_core.context import PluginContext, Segment
@@ -44,6 +45,7 @@ class EventChunk:
     events: list[str]
     timestamps: Any  # the batch's datetime64[us] array, for lateness
     size: int = 0  # held in the byte budget until every output has taken the chunk
+    batch: int | None = None  # the timestamp batch's index in the run (`batch_index()`)
 
 
 @dataclass
@@ -101,6 +103,7 @@ class GeneratorRun:
     _event_queue: Any = None
     _budget: ByteBudget = field(init=False)  # set by run(), from queue.max_event_bytes
     _lag_reported: float = 0.0
+    _run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def context(self, spec: PluginSpec) -> PluginContext:
         p = self.plan.parameters
@@ -118,6 +121,7 @@ class GeneratorRun:
             skip_past=p.live_mode and p.skip_past,
             seed=self.seed,
             segment=Segment(segment.index, segment.count) if segment else Segment(),
+            run_id=p.run_id or self._run_id,
         )
 
     def stop(self, *, interrupted: bool = False) -> None:
@@ -267,18 +271,21 @@ class GeneratorRun:
         size = plan.parameters.batch.size or 10_000
         async with send, anyio.create_task_group() as tg:
             if scheduled:
-                stream = merge_inputs([(i, p.generate(size)) for i, p in scheduled], size)
+                merged = merge_inputs([(i, p.generate(size)) for i, p in scheduled], size)
+                stream: Iterator[Any] = enumerate(merged)  # numbered: `batch_index()`
                 segment = plan.parameters.segment
                 if segment is not None:  # this process's batches of the run; the rest are skipped
                     stream = itertools.islice(stream, segment.index, None, segment.count)
                 tg.start_soon(self._feed, stream, send.clone(), plan.parameters.live_mode)
             for index, plugin in interactive:
                 # On-demand timestamps are due now: no merging, no waiting for a full batch.
-                tg.start_soon(self._feed, tagged(index, plugin.generate(size)), send.clone(), False)
+                unnumbered = ((None, chunk) for chunk in tagged(index, plugin.generate(size)))
+                tg.start_soon(self._feed, unnumbered, send.clone(), False)
 
     async def _feed(
         self, stream: Iterator[Any], send: MemoryObjectSendStream[TimestampBatch], live: bool
     ) -> None:
+        """Pass on (batch index, (timestamps, sources)) pairs, when due in live mode."""
         done = object()
         async with send:
             while not self.stopping:
@@ -291,17 +298,17 @@ class GeneratorRun:
                     return
                 if chunk is done:
                     return
-                ts, src = cast("tuple[Any, Any]", chunk)
+                number, (ts, src) = cast("tuple[int | None, tuple[Any, Any]]", chunk)
                 try:
                     if live:
-                        await self._release_when_due(ts, src, send)
+                        await self._release_when_due(ts, src, send, number)
                     else:
-                        await self._emit(ts, src, send)
+                        await self._emit(ts, src, send, number)
                 except anyio.BrokenResourceError:
                     return
 
     async def _release_when_due(
-        self, ts: Any, src: Any, send: MemoryObjectSendStream[TimestampBatch]
+        self, ts: Any, src: Any, send: MemoryObjectSendStream[TimestampBatch], number: int | None
     ) -> None:
         """Release each timestamp as soon as it is due, grouping whatever is due at once."""
         cap = self.plan.parameters.batch.size or len(ts)
@@ -312,7 +319,7 @@ class GeneratorRun:
             due = int(np.searchsorted(micros, now, side="right"))
             if due > start:
                 stop = min(due, start + cap)
-                await self._emit(ts[start:stop], src[start:stop], send)
+                await self._emit(ts[start:stop], src[start:stop], send, number)
                 start = stop
                 continue
             with anyio.move_on_after((micros[start] - now) / 1e6):
@@ -339,12 +346,14 @@ class GeneratorRun:
             slowest=slow,
         )
 
-    async def _emit(self, ts: Any, src: Any, send: MemoryObjectSendStream[TimestampBatch]) -> None:
+    async def _emit(
+        self, ts: Any, src: Any, send: MemoryObjectSendStream[TimestampBatch], number: int | None
+    ) -> None:
         plan = self.plan
         counts = np.bincount(src, minlength=len(plan.inputs))
         for counter, n in zip(self.counters.inputs, counts.tolist(), strict=False):
             counter.generated += n
-        await send.send(TimestampBatch(ts, src, self._tags, plan.parameters.zone))
+        await send.send(TimestampBatch(ts, src, self._tags, plan.parameters.zone, number))
 
     def _worker_count(self, plugin: Any) -> int:
         """Processes for the event stage: all cores in sample mode when the plugin can be split."""
@@ -417,7 +426,7 @@ class GeneratorRun:
         if events:
             size = self._budget.size_of(events)
             await self._budget.acquire(size)
-            await send.send(EventChunk(events, batch.timestamps, size))
+            await send.send(EventChunk(events, batch.timestamps, size, batch.index))
         if produced.exhausted or (limit is not None and counters.produced >= limit):
             self.stop()
             return False
@@ -469,6 +478,7 @@ class GeneratorRun:
                 if not formatted.items:
                     continue
                 await semaphore.acquire()  # FIFO: with one slot, batches are written in order
+                _BATCH_INDEX.set(chunk.batch)  # the delivery task starts with a copy of it
                 tg.start_soon(self._deliver, output, formatted, chunk, semaphore)
         if output.dead_letters is not None:
             output.dead_letters.close()

@@ -1,0 +1,130 @@
+"""`eventum generate --cluster ADDRESS [--segments N|auto]`: core's `eventum.cluster` runner.
+
+The driver validates the generator first (a mistake exits 2 as in one process), fixes what every
+segment must share (seed, now, run id), starts one Ray task per segment, shows one progress line
+from the segments' counters, joins file outputs' parts, and reports the run as one process does.
+"""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+import sys
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from eventum_core import UserError, startup
+from eventum_core import logging as eventum_logging
+from eventum_core.cli.session import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    error_line,
+    internal_error,
+    parameters_from,
+    progress_printer,
+    report,
+)
+from eventum_core.config.generation import GeneratorParameters
+from eventum_core.config.generator import GeneratorPlan, load_plan
+from eventum_core.discovery import Registry
+
+
+def run_on_cluster(
+    options: dict[str, Any],
+    *,
+    address: str,
+    segments: str,
+    verbosity: int,
+    log_format: eventum_logging.LogFormat,
+    cryptfile: Path | None,
+    progress: bool | None,
+) -> int:
+    eventum_logging.configure(verbosity, log_format)
+    try:
+        if options.get("segment") is not None:
+            raise UserError("--segment: a --cluster run splits itself; give --segments N")
+        options = _shared(options)
+        parameters = parameters_from(options)
+        used: dict[str, str] = {}
+        plan = load_plan(parameters, registry=Registry(), secrets=_recording(cryptfile, used))
+    except UserError as error:
+        error_line(str(error))
+        return EXIT_USAGE
+    except Exception as error:
+        return internal_error(error, verbosity)
+    from eventum_ray import cluster
+
+    try:
+        cluster.connect(address, verbosity=verbosity)
+        classes = [s.cls for s in (*plan.inputs, plan.event)]
+        classes += [c for o in plan.outputs for c in (o.plugin.cls, o.formatter.cls)]
+        cluster.check_nodes(cluster.distributions_of(classes))
+        count = _segment_count(segments, plan)
+    except UserError as error:
+        error_line(str(error))
+        return EXIT_USAGE
+    except Exception as error:
+        return internal_error(error, verbosity)
+    show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
+    startup.end()
+    from eventum_ray.driver import Driver
+    from eventum_ray.segment import SegmentSpec
+
+    spec = SegmentSpec(
+        options, options["seed"], used, verbosity, log_format, not parameters.live_mode
+    )
+    try:
+        outcome = Driver(plan, spec, count, progress_printer() if show else None).run()
+    except Exception as error:
+        return internal_error(error, verbosity)
+    if show:
+        print(file=sys.stderr)
+    if isinstance(outcome, str):
+        error_line(outcome)
+        return EXIT_FAILED
+    return report(outcome, parameters)
+
+
+def _shared(options: dict[str, Any]) -> dict[str, Any]:
+    """What every segment must agree on, fixed once here: seed, now, run id, workers."""
+    fixed = dict(options)
+    if fixed.get("seed") is None:
+        fixed["seed"] = random_secrets.randbits(63)
+    if fixed.get("now") is None and not fixed.get("live_mode"):
+        fixed["now"] = datetime.now(GeneratorParameters.model_validate(options).zone).isoformat()
+    fixed["run_id"] = fixed.get("run_id") or uuid.uuid4().hex[:16]
+    if fixed.get("workers") == "auto":
+        fixed["workers"] = 1  # Ray workers have threads: event workers would be spawned, slowly
+    if fixed.get("live_mode") and fixed.get("batch", {}).get("size") is None:
+        # Live segments take turns batch by batch: small batches share the rate finely.
+        fixed["batch"] = {**fixed.get("batch", {}), "size": 1000}
+    return fixed
+
+
+def _recording(cryptfile: Path | None, used: dict[str, str]) -> Any:
+    """The driver's secret resolver, keeping what it answers for the segments (which may run
+    where the keyring is not)."""
+    if cryptfile is None:
+        return None
+    from eventum_core.keyring_secrets import cryptfile_resolver
+
+    resolve = cryptfile_resolver(cryptfile)
+
+    def lookup(name: str) -> str:
+        used[name] = value = resolve(name)
+        return value
+
+    return lookup
+
+
+def _segment_count(segments: str, plan: GeneratorPlan) -> int:
+    import ray
+
+    if segments == "auto":
+        resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
+        return max(1, int(resources.get("CPU", 1)))
+    count = int(segments)
+    if count < 1:
+        raise UserError(f"--segments: must be 1 or more, or auto (got {count})")
+    return count

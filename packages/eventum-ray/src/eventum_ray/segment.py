@@ -1,0 +1,137 @@
+"""One segment of a cluster run, as a Ray task: load the generator on the worker that got it,
+run it with core's pipeline (`--segment INDEX/COUNT`), its outputs writing from there."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from eventum_core import UserError
+from eventum_core import logging as eventum_logging
+from eventum_core.cli.session import parameters_from
+from eventum_core.config.generator import GeneratorPlan, load_plan
+from eventum_core.discovery import Registry
+from eventum_core.pipeline.counters import Counters
+from eventum_core.pipeline.runner import GeneratorRun
+from eventum_ray import parts
+
+PROGRESS_EVERY = 0.5  # seconds between counter reports to the run's progress actor
+
+
+@dataclass
+class SegmentSpec:
+    """What every segment of one run gets: the same options but for `segment`."""
+
+    options: dict[str, Any]
+    seed: int
+    secrets: dict[str, str]
+    verbosity: int
+    log_format: str
+    part_files: bool = True  # sample mode: file outputs through committed parts
+
+
+@dataclass
+class SegmentResult:
+    index: int
+    counters: Counters | None
+    error: str | None = None
+    user_error: bool = False
+    parts: list[parts.Part] = field(default_factory=list)
+    node: str = ""
+    seconds: float = 0.0
+
+
+def run_segment(
+    spec: SegmentSpec, index: int, count: int, progress: Any, max_events: int | None
+) -> SegmentResult:
+    """The body of the Ray task: segment `index` of `count`, with its share of `--max-events`."""
+    import ray
+
+    began = time.monotonic()
+    node = ray.get_runtime_context().get_node_id()
+    eventum_logging.configure(spec.verbosity, spec.log_format)  # type: ignore[arg-type]
+    options = {**spec.options, "segment": f"{index}/{count}", "max_events": max_events}
+    try:
+        if options.get("now") is None:  # live mode: the run starts once every segment is up
+            _warm_up(_load({**options, "now": datetime.now(UTC).isoformat()}, spec), spec.seed)
+            options["now"] = _wait_for_start(progress, index)
+        plan = _load(options, spec)
+    except UserError as error:
+        return SegmentResult(index, None, str(error), user_error=True, node=node)
+    plan, staged = _with_part_files(plan, index) if spec.part_files else (plan, [])
+    result = anyio.run(GeneratorRun(plan, spec.seed, _reporter(progress, index)).run)
+    committed = []
+    if result.error is None:
+        for output, folder, tmp in staged:
+            committed.append(parts.commit(folder, output, index, tmp))
+    return SegmentResult(
+        index,
+        result.counters,
+        result.error,
+        result.user_error,
+        committed,
+        node,
+        time.monotonic() - began,
+    )
+
+
+def _load(options: dict[str, Any], spec: SegmentSpec) -> GeneratorPlan:
+    secrets: Any = spec.secrets.__getitem__
+    return load_plan(parameters_from(options), registry=Registry(), secrets=secrets)
+
+
+def _warm_up(plan: GeneratorPlan, seed: int) -> None:
+    """Build the event plugin once before a live run starts, so its imports and templates are
+    ready and the first events are not late."""
+    event = plan.event
+    event.cls(event.config, GeneratorRun(plan, seed).context(event)).close()
+
+
+def _wait_for_start(progress: Any, index: int) -> str:
+    import ray
+
+    while (now := ray.get(progress.ready.remote(index))) is None:
+        time.sleep(0.05)
+    return str(now)
+
+
+def _with_part_files(
+    plan: GeneratorPlan, segment: int
+) -> tuple[GeneratorPlan, list[tuple[int, Path, Path]]]:
+    """The plan with each `file` output writing this attempt's part of the segment."""
+    run_id = plan.parameters.run_id or ""
+    outputs, staged = [], []
+    for number, output in enumerate(plan.outputs):
+        if output.plugin.name != "file":
+            outputs.append(output)
+            continue
+        config = output.plugin.config
+        folder = parts.staging_folder(Path(config.path), run_id)  # type: ignore[attr-defined]
+        tmp = parts.attempt_path(folder, segment)
+        plugin = dataclasses.replace(
+            output.plugin,
+            cls=parts.part_output_class(output.plugin.cls),
+            config=config.model_copy(update={"path": tmp, "write_mode": "overwrite"}),
+        )
+        outputs.append(dataclasses.replace(output, plugin=plugin))
+        staged.append((number, folder, tmp))
+    return dataclasses.replace(plan, outputs=tuple(outputs)), staged
+
+
+def _reporter(progress: Any, index: int) -> Any:
+    """Send this segment's counters to the progress actor at most every PROGRESS_EVERY s."""
+    last = [0.0]
+
+    def report(counters: Counters) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            progress.report.remote(index, counters)
+
+    return report

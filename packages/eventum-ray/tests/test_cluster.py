@@ -1,0 +1,302 @@
+"""`eventum generate --cluster` against a real Ray cluster on this machine (head + two worker
+nodes as separate processes): the segments put together are the one-process run byte for byte,
+a worker node killed mid-run loses and doubles nothing, live mode holds the total rate, and
+mistakes get one clear line."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from ray_helpers import DRIVER_ENV, LocalCluster, eventum_command
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "eventum-output-clickhouse" / "tests"))
+from ch_shim import ClickHouseShim  # chDB behind ClickHouse's HTTP interface
+
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
+TEMPLATE = (
+    "{% do shared.set('n', shared.get('n', 0) + 1) %}"
+    "{{ timestamp.isoformat() }} {{ module.faker.locale['en_US'].user_name() }}"
+    " {{ module.rand.number.integer(1, 1000000) }} #{{ shared.get('n') }}"
+)
+JSON_TEMPLATE = (
+    '{"ts": "{{ timestamp.strftime("%Y-%m-%d %H:%M:%S.%f") }}", '
+    '"user": "{{ module.rand.string.letters(8) }}", "n": {{ module.rand.number.integer(1, 10**9) }}}'
+)
+COMMON = ("--live-mode", "false", "--seed", "7", "--now", "2026-01-01T12:00:00")
+
+
+def generator(folder: Path, timer: str, outputs: str, template: str = TEMPLATE) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "line.jinja").write_text(template)
+    path = folder / "generator.yml"
+    path.write_text(
+        f"input:\n  - timer: {timer}\n"
+        "event:\n  template:\n    mode: all\n    templates:\n      - line: {template: line.jinja}\n"
+        f"output:\n{outputs}"
+    )
+    return path
+
+
+FILE_OUTPUT = '  - file: {path: "${params.out}"}\n'
+
+
+def test_the_segments_put_together_are_the_one_process_run_byte_for_byte(
+    eventum, ray_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    path = generator(
+        tmp_path / "gen", '{start: "-1h", seconds: 1, count: 3, repeat: 400}', FILE_OUTPUT
+    )
+    one, many = tmp_path / "one.log", tmp_path / "many.log"
+    base = ("generate", "--path", str(path), "--id", "c", "--batch.size", "50", *COMMON)
+    single = eventum(*base, "--params", f'{{"out": "{one}"}}', "--workers", "4")
+    assert single.returncode == 0, single.stderr
+    result = eventum(
+        *base, "--params", f'{{"out": "{many}"}}',
+        "--cluster", ray_cluster.address, "--segments", "4", "-vvvv",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert many.read_bytes() == one.read_bytes()
+    assert len(one.read_text().splitlines()) == 1200
+    assert result.stderr.count("segment finished") == 4
+    assert "generated=1200" in result.stderr and "written=1200" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "gen",
+        "many.log",
+        "one.log",
+    ]  # parts gone
+
+
+def test_max_events_is_the_runs_total(eventum, ray_cluster: LocalCluster, tmp_path: Path) -> None:
+    path = generator(
+        tmp_path / "gen", '{start: "-1h", seconds: 1, count: 3, repeat: 400}', FILE_OUTPUT
+    )
+    one, many = tmp_path / "one.log", tmp_path / "many.log"
+    base = (
+        "generate",
+        "--path",
+        str(path),
+        "--id",
+        "c",
+        "--batch.size",
+        "50",
+        "--max-events",
+        "475",
+        *COMMON,
+    )
+    assert eventum(*base, "--params", f'{{"out": "{one}"}}', "--workers", "3").returncode == 0
+    result = eventum(
+        *base,
+        "--params",
+        f'{{"out": "{many}"}}',
+        "--cluster",
+        ray_cluster.address,
+        "--segments",
+        "3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert many.read_bytes() == one.read_bytes()
+    assert len(many.read_text().splitlines()) == 475
+
+
+def test_a_template_mistake_fails_the_run_once_with_its_line(
+    eventum, ray_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    path = generator(tmp_path / "gen", '{start: "-1h", seconds: 1, count: 1, repeat: 10}', FILE_OUTPUT,
+                     template="{{ nothing.here() }}")  # fmt: skip
+    result = eventum(
+        "generate", "--path", str(path), "--id", "c", *COMMON,
+        "--params", f'{{"out": "{tmp_path / "o.log"}"}}', "--cluster", ray_cluster.address,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "could not be produced" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_config_mistake_exits_2_before_the_cluster_is_asked(eventum, tmp_path: Path) -> None:
+    path = generator(tmp_path / "gen", "{seconds: 1, count: -3}", FILE_OUTPUT)
+    result = eventum(
+        "generate", "--path", str(path), "--id", "c", *COMMON, "--params", '{"out": "/tmp/x"}',
+        "--cluster", "127.0.0.1:1",
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "generator.yml:2" in lines[0] and "count" in lines[0], lines
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:1", "ray://127.0.0.1:1"])
+def test_a_bad_address_gets_one_clear_line(eventum, tmp_path: Path, address: str) -> None:
+    path = generator(tmp_path / "gen", "{seconds: 1, count: 1, repeat: 1}", FILE_OUTPUT)
+    began = time.monotonic()
+    result = eventum(
+        "generate", "--path", str(path), "--id", "c", *COMMON, "--params", '{"out": "/tmp/x"}',
+        "--cluster", address, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"--cluster {address}: cannot connect" in lines[0], lines
+    assert time.monotonic() - began < 60
+
+
+def test_a_node_without_a_distribution_is_named_in_one_line(ray_cluster: LocalCluster) -> None:
+    """The driver's probe runs on every node (pickled by value, so it runs where eventum is
+    missing) and names the node and the distribution it lacks."""
+    code = (
+        "import sys\n"
+        "from eventum_ray import cluster\n"
+        f"cluster.connect({ray_cluster.address!r}, verbosity=0)\n"
+        "cluster.check_nodes({'eventum-core'})\n"
+        "try:\n"
+        "    cluster.check_nodes({'eventum-core', 'eventum-output-nowhere'})\n"
+        "except cluster.ClusterError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+        env={**os.environ, **DRIVER_ENV}, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip()
+    assert line.startswith("node 127.0.0.1 (") and line.endswith(
+        "has no eventum-output-nowhere: pip install eventum-output-nowhere on every node"
+    ), line
+
+
+def children_of(pid: int) -> list[int]:
+    return [
+        int(stat.split()[0])
+        for stat in (p.read_text() for p in Path("/proc").glob("[0-9]*/stat") if _readable(p))
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid
+    ]
+
+
+def titles_under(raylet: int) -> str:
+    """The command lines (Ray's process titles) of a raylet's worker processes."""
+    titles = []
+    for pid in children_of(raylet):
+        with contextlib.suppress(OSError):
+            titles.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
+    return "\n".join(titles)
+
+
+def kill_node(raylet: int) -> None:
+    """The node dies at once: its raylet by PID, and the worker processes it started (they
+    would otherwise finish their tasks and hand back results without it)."""
+    for pid in (raylet, *children_of(raylet)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _readable(path: Path) -> bool:
+    try:
+        path.read_text()
+    except OSError:
+        return False
+    return True
+
+
+def summary_of(stderr: str) -> str:
+    (line,) = [line for line in stderr.splitlines() if "run finished" in line]
+    return line
+
+
+def test_live_mode_holds_the_total_rate(eventum, ray_cluster: LocalCluster, tmp_path: Path) -> None:
+    """400 events/s for 6 s, split over 4 segments releasing their batches at their timestamps."""
+    path = generator(
+        tmp_path / "gen", '{start: "+2s", seconds: 0.1, count: 40, repeat: 60}', FILE_OUTPUT,
+        template=JSON_TEMPLATE,
+    )  # fmt: skip
+    out = tmp_path / "live.log"
+    result = eventum(
+        "generate", "--path", str(path), "--id", "live", "--live-mode", "true", "--batch.size", "100",
+        "--params", f'{{"out": "{out}"}}', "--cluster", ray_cluster.address, "--segments", "4",
+        "-vvvv",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text().splitlines()
+    assert len(lines) == 2400
+    summary = summary_of(result.stderr)
+    assert "written=2400" in summary and "lateness=" in summary
+    assert result.stderr.count("segment finished") == 4
+    # Released at their timestamps: in time, and over the schedule's 6 s, not at once.
+    late = int(summary.split("'late_over_1s': ")[1].split(",")[0])
+    assert late < 240, summary
+    stamps = sorted(json.loads(line)["ts"] for line in lines)
+    assert stamps[0] < stamps[-1]
+    assert 4 <= float(summary.split("seconds=")[1].split()[0]) < 60
+
+
+def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
+    eventum, ray_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """The segments on the killed node are rerun on the other one: the file is still the
+    one-process run byte for byte (the dead attempts' parts never committed), and ClickHouse
+    (chDB behind its HTTP interface) drops the rerun's inserts of batches already written by
+    their deduplication tokens. Runs last: the cluster keeps one worker node afterwards."""
+    shim = ClickHouseShim(str(tmp_path / "chdb")).start()
+    shim.conn.query(
+        "CREATE TABLE ev (ts DateTime64(6, 'UTC'), user String, n UInt64) ENGINE = MergeTree "
+        "ORDER BY ts SETTINGS non_replicated_deduplication_window = 1000"
+    )
+    shim.delay = 0.05  # each insert takes a while: the kill lands mid-run
+    outputs = FILE_OUTPUT + (
+        f"  - clickhouse: {{host: 127.0.0.1, port: {shim.port}, table: ev, "
+        "formatter: {format: plain}}\n"
+    )
+    path = generator(tmp_path / "gen", '{start: "-1h", seconds: 1, count: 200, repeat: 200}',
+                     outputs, template=JSON_TEMPLATE)  # fmt: skip
+    one_path = generator(tmp_path / "gen1", '{start: "-1h", seconds: 1, count: 200, repeat: 200}',
+                         FILE_OUTPUT, template=JSON_TEMPLATE)  # fmt: skip
+    one, many = tmp_path / "one.log", tmp_path / "many.log"
+    base = ("--id", "k", "--batch.size", "250", *COMMON)
+    single = eventum("generate", "--path", str(one_path), *base, "--params", f'{{"out": "{one}"}}',
+                     "--workers", "4")  # fmt: skip
+    assert single.returncode == 0, single.stderr
+    driver = subprocess.Popen(
+        eventum_command(
+            "generate", "--path", str(path), *base, "--params", f'{{"out": "{many}"}}',
+            "--cluster", ray_cluster.address, "--segments", "4", "-vvvv",
+        ),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **DRIVER_ENV},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        # Past 80 of the 160 inserts both nodes have written (each runs 2 segments of 40); the
+        # victim is a node still running a segment (Ray titles a worker by its task).
+        victim = None
+        while victim is None and driver.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if shim.inserts >= 100:
+                victim = next((w for w in ray_cluster.alive_workers()
+                               if "ray::run_segment" in titles_under(w["raylet"])), None)  # fmt: skip
+        assert driver.poll() is None and victim is not None, "the run ended before the kill"
+        kill_node(victim["raylet"])
+        _, stderr = driver.communicate(timeout=240)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    try:
+        assert driver.returncode == 0, stderr
+        assert many.read_bytes() == one.read_bytes()
+        total, distinct = (
+            shim.conn.query("SELECT count(), uniqExact(ts, user, n) FROM ev", "CSV")
+            .bytes()
+            .decode()
+            .strip()
+            .split(",")
+        )
+        assert (int(total), int(distinct)) == (40000, 40000)
+        assert shim.inserts > 160, "no segment was rerun"  # 160 batches, some inserted twice
+        assert stderr.count("segment finished") == 4
+        assert "written=80000" in summary_of(stderr)  # 40000 events to each of two outputs
+    finally:
+        shim.close()
