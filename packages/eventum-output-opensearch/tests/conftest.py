@@ -45,7 +45,7 @@ error_log {folder}/error.log;
 pid {folder}/nginx.pid;
 events {{ worker_connections 256; }}
 http {{
-  access_log off;
+  access_log {folder}/access.log;
   client_body_temp_path {folder}/body;
   proxy_temp_path {folder}/proxy;
   fastcgi_temp_path {folder}/fastcgi;
@@ -91,6 +91,12 @@ http {{
             (self.folder / "error.log").read_text() if (self.folder / "error.log").exists() else ""
         )
         raise RuntimeError(f"nginx did not start: {log}")
+
+    def requests(self) -> int:
+        """How many requests nginx has answered (or failed), from its access log: cheap to
+        poll, unlike asking OpenSearch."""
+        log = self.folder / "access.log"
+        return log.read_bytes().count(b"\n") if log.exists() else 0
 
     def stop(self) -> None:
         """Gone at once: connections reset, the port refuses."""
