@@ -15,10 +15,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+# One event a second on whole seconds: without the endpoint, Eventum's float linspace puts every
+# one on its second (0 to 999 s in 1,000 with it puts some 1 µs before theirs, as Eventum does).
 LINSPACE = """input:
-  - linspace: {{start: "2024-01-01T00:00:00+00:00", end: "2024-01-01T00:16:39+00:00", count: {count}}}
+  - linspace: {{start: "2024-01-01T00:00:00+00:00", end: "2024-01-01T00:16:40+00:00", count: {count}, endpoint: false}}
 event:
   template:
     mode: all
@@ -101,12 +104,32 @@ def test_sighup_reload_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    generator_log = tmp_path / "logs" / "generator_g.json"
+
+    def wait_for(check: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 60
+        while not check():
+            assert proc.poll() is None, f"eventum exited before {what}"
+            assert time.monotonic() < deadline, f"no {what} in 60 s"
+            time.sleep(0.05)
+
+    def started() -> int:
+        return (
+            generator_log.read_text().count('"generator started"') if generator_log.exists() else 0
+        )
+
+    def written() -> int:
+        return len(out.read_text().splitlines()) if out.exists() else 0
+
     try:
-        for _ in range(3):
-            time.sleep(1.5)
-            proc.send_signal(signal.SIGHUP)
-        time.sleep(1.5)
-        proc.send_signal(signal.SIGTERM)
+        # Each signal once the run before it has started and written: on a loaded machine the
+        # start alone can take longer than any fixed sleep (a SIGHUP before `eventum run` sets
+        # its handlers ends the process; one before the generator starts leaves a run unlogged).
+        for run, then in enumerate([signal.SIGHUP] * 3 + [signal.SIGTERM], start=1):
+            wait_for(lambda run=run: started() >= run, f"start of run {run}")
+            already = written()
+            wait_for(lambda already=already: written() >= already + 20, f"events of run {run}")
+            proc.send_signal(then)
         proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:

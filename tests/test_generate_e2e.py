@@ -249,7 +249,7 @@ def test_events_that_fail_to_produce_make_the_exit_non_zero(eventum, tmp_path: P
     )
     path = tmp_path / "generator.yml"
     path.write_text(
-        "input:\n  - linspace: {start: '2024-01-01T00:00:00Z', end: '2024-01-01T00:00:09Z', count: 10}\n"
+        "input:\n  - linspace: {start: '2024-01-01T00:00:00Z', end: '2024-01-01T00:00:10Z', count: 10, endpoint: false}\n"
         "event:\n  script: {path: s.py}\noutput:\n  - stdout: {}\n"
     )
     result = eventum("generate", "--path", str(path), "--id", "t", "--live-mode", "false")

@@ -3,7 +3,6 @@ work folder, writing every message it receives (parsed into fields) to a file.""
 
 from __future__ import annotations
 
-import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from eventum_core.testing.net import free_port, wait_listening
+from eventum_core.testing.system import system_program
 
 TEMPLATE = (
     "%pri%|%timereported:::date-rfc3339%|%hostname%|%app-name%|%procid%|%msgid%"
@@ -27,7 +27,7 @@ class Rsyslog:
         self.tcp_port = free_port()
         self.udp_port = free_port(socket.SOCK_DGRAM)
         self.output = folder / "received.log"
-        binary = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
+        binary = system_program("rsyslogd", "rsyslog")
         config = folder / "rsyslog.conf"
         config.write_text(f"""
 global(workDirectory="{folder}" maxMessageSize="64k")

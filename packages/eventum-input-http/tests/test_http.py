@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import numpy as np
 import pytest
@@ -131,6 +132,43 @@ def test_concurrent_requests_all_arrive(plugin: HttpInput) -> None:
     assert len(stamps) == sum(counts)
     assert np.all(np.diff(stamps.astype(np.int64)) >= 0)
     assert all(0 < len(c) <= 50 for c in consumer.chunks)
+
+
+def test_a_burst_of_hundreds_of_clients_is_answered_and_every_event_arrives(
+    tmp_path: Path,
+) -> None:
+    """400 clients, each on its own connection, connect at once: none is reset (socketserver's
+    listen backlog of 5 reset dozens of them), every one gets 201, every timestamp comes."""
+    clients = 400
+    plugin = make(tmp_path, max_pending_requests=clients)
+    counts = [1 + i % 7 for i in range(clients)]
+    answers: list[int | str] = []
+
+    async def send(client: httpx.AsyncClient, count: int) -> None:
+        try:
+            response = await client.post(url(plugin, "/generate"), json={"count": count})
+            answers.append(response.status_code)
+        except httpx.TransportError as error:
+            answers.append(repr(error))
+
+    async def burst() -> None:
+        no_reuse = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+        async with (
+            httpx.AsyncClient(timeout=60, limits=no_reuse) as client,
+            anyio.create_task_group() as group,
+        ):
+            for count in counts:
+                group.start_soon(send, client, count)
+
+    try:
+        consumer = Consumer(plugin, size=100)
+        anyio.run(burst)
+        assert [answer for answer in answers if answer != 201] == []
+        assert len(answers) == clients
+        assert post(plugin, "/stop").status_code == 200
+        assert len(consumer.finish(timeout=30)) == sum(counts)
+    finally:
+        plugin.stop()
 
 
 def test_too_many_pending_requests_is_429(tmp_path: Path) -> None:

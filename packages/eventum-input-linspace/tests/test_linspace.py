@@ -138,24 +138,35 @@ def test_count_one_is_start(endpoint: bool) -> None:
 
 
 @pytest.mark.parametrize("endpoint", [True, False])
-def test_matches_numpy_linspace_to_the_microsecond(endpoint: bool) -> None:
+def test_the_same_instants_as_eventum_to_the_microsecond(endpoint: bool) -> None:
+    """Eventum: start + timedelta64(span, 'us') * numpy.linspace(0, 1, count), all at once."""
     count = 200_000
-    ours = array(make({**DAY, "count": count, "endpoint": endpoint})).astype(np.int64)
-    start = int(np.datetime64("2024-01-01T00:00:00", "us").astype(np.int64))
-    span = 86_400 * 10**6
-    div = count - 1 if endpoint else count
-    exact = [start + int(Fraction(i * span, div)) for i in range(count)]  # floor: i, span >= 0
-    assert ours.tolist() == exact
-    # numpy's float computation agrees to within its rounding, and ours has no drift at the end.
-    numpy_way = (
-        np.datetime64(start, "us")
-        + np.timedelta64(span, "us") * np.linspace(0, 1, count, endpoint=endpoint)
-    ).astype(np.int64)
-    assert np.abs(ours - numpy_way).max() <= 1
+    ours = array(make({**DAY, "count": count, "endpoint": endpoint}), size=7_777)
+    start, span = np.datetime64("2024-01-01T00:00:00", "us"), np.timedelta64(86_400 * 10**6, "us")
+    eventum = start + span * np.linspace(0, 1, count, endpoint=endpoint)
+    assert (ours == eventum).all()
     assert ours[0] == start
     if endpoint:
         assert ours[-1] == start + span
-    assert set(np.diff(ours).tolist()) <= {span // div, span // div + 1}
+
+
+def test_a_float_product_just_below_a_microsecond_counts_as_it() -> None:
+    """W3 (a day in 200,000 timestamps), timestamp 159,258: its exact offset, 68,799,799,998.999995
+    µs, floored is 19:06:39.799998 (what this plugin gave), but Eventum's float product is
+    68,799,799,999.0, so 19:06:39.799999."""
+    exact = Fraction(159_258 * 86_400 * 10**6, 199_999)
+    assert 68_799_799_998 < exact < 68_799_799_999
+    plugin = make({**DAY, "count": 200_000})
+    assert array(plugin)[159_258] == np.datetime64("2024-01-01T19:06:39.799999")
+
+
+def test_a_float_product_just_below_a_whole_second_is_truncated_as_in_eventum() -> None:
+    """Nine seconds in ten: 9,000,000 µs * (7 * (1/9)) is 6,999,999.99... in floats, which
+    numpy's timedelta * float truncates: Eventum's instant 7 is 6.999999 s, and so is ours."""
+    plugin = make({**DAY, "end": "2024-01-01T00:00:09Z", "count": 10})
+    expected = [utc(2024, 1, 1, 0, 0, s) for s in range(10)]
+    expected[7] = utc(2024, 1, 1, 0, 0, 6, 999_999)
+    assert flat(plugin) == expected
 
 
 def test_relative_end_is_taken_from_start() -> None:
@@ -180,7 +191,8 @@ def test_chunks_are_at_most_size_and_continue() -> None:
     plugin = make({**DAY, "end": "2024-01-01T00:00:09Z", "count": 10})
     chunks = list(plugin.generate(3))
     assert [len(c) for c in chunks] == [3, 3, 3, 1]
-    assert [t for c in chunks for t in c.tolist()] == [utc(2024, 1, 1, 0, 0, s) for s in range(10)]
+    whole = array(make({**DAY, "end": "2024-01-01T00:00:09Z", "count": 10}))
+    assert np.concatenate(chunks).tolist() == whole.tolist()
 
 
 def test_huge_count_is_computed_per_chunk() -> None:

@@ -112,8 +112,3 @@ def make_broker(tmp_path: Path) -> Iterator[Callable[[], Broker]]:
     yield make
     for server in started:
         server.shutdown()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

@@ -1,27 +1,13 @@
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from eventum_core.testing.net import free_port, wait_listening
-from eventum_core.testing.tls import Pki, make_pki
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A CA and a server certificate for 127.0.0.1 / localhost that it signed."""
-    return make_pki(tmp_path_factory.mktemp("tls"))
-
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+from eventum_core.testing.system import system_program
+from eventum_core.testing.tls import Pki
 
 
 @pytest.fixture
@@ -59,7 +45,7 @@ error_log {folder}/error.log;
 pid {folder}/nginx.pid;
 events {{ worker_connections 256; }}
 http {{
-  access_log off;
+  access_log {folder}/access.log;
   client_body_temp_path {folder}/body;
   proxy_temp_path {folder}/proxy;
   fastcgi_temp_path {folder}/fastcgi;
@@ -89,7 +75,13 @@ http {{
 
     def start(self) -> Nginx:
         self.process = subprocess.Popen(
-            [NGINX, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf")],
+            [
+                system_program("nginx", "nginx-light"),
+                "-p",
+                str(self.folder),
+                "-c",
+                str(self.folder / "nginx.conf"),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -99,6 +91,12 @@ http {{
             (self.folder / "error.log").read_text() if (self.folder / "error.log").exists() else ""
         )
         raise RuntimeError(f"nginx did not start: {log}")
+
+    def requests(self) -> int:
+        """How many requests nginx has answered (or failed), from its access log: cheap to
+        poll, unlike asking OpenSearch."""
+        log = self.folder / "access.log"
+        return log.read_bytes().count(b"\n") if log.exists() else 0
 
     def stop(self) -> None:
         """Gone at once: connections reset, the port refuses."""

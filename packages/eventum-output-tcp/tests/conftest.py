@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from eventum_core.testing.tls import Pki, make_pki
+from eventum_core.testing.tls import Pki
 
 
 class Receiver:
@@ -143,18 +143,8 @@ def receiver() -> Iterator[Receiver]:
     server.go_away()
 
 
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
 @pytest.fixture
-def tls_receiver(pki: Pki) -> Iterator[Receiver]:
-    server = Receiver(pki.server_context(require_client=True))
+def tls_receiver(tls: Pki) -> Iterator[Receiver]:
+    server = Receiver(tls.server_context(require_client=True))
     yield server
     server.go_away()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

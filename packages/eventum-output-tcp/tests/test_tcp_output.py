@@ -151,15 +151,15 @@ async def test_write_after_close_is_a_permanent_error(tmp_path: Path, receiver: 
 
 @pytest.mark.anyio
 async def test_tls_with_client_certificate(
-    tmp_path: Path, tls_receiver: Receiver, pki: Pki
+    tmp_path: Path, tls_receiver: Receiver, tls: Pki
 ) -> None:
     out = make(
         tmp_path,
         tls_receiver.port,
         ssl=True,
-        ca_cert=str(pki.ca),
-        client_cert=str(pki.client_cert),
-        client_cert_key=str(pki.client_key),
+        ca_cert=str(tls.ca),
+        client_cert=str(tls.client_cert),
+        client_cert_key=str(tls.client_key),
     )
     await out.open()
     await out.write([f"secret {i}" for i in range(1000)])
@@ -172,29 +172,29 @@ async def test_tls_with_client_certificate(
 
 @pytest.mark.anyio
 async def test_tls_rejects_an_unknown_server(
-    tmp_path: Path, tls_receiver: Receiver, pki: Pki
+    tmp_path: Path, tls_receiver: Receiver, tls: Pki
 ) -> None:
     out = make(
         tmp_path,
         tls_receiver.port,
         ssl=True,
-        ca_cert=str(pki.other_ca),
-        client_cert=str(pki.client_cert),
-        client_cert_key=str(pki.client_key),
+        ca_cert=str(tls.other_ca),
+        client_cert=str(tls.client_cert),
+        client_cert_key=str(tls.client_key),
     )
     with pytest.raises(OSError, match="CERTIFICATE_VERIFY_FAILED"):
         await out.open()
 
 
 @pytest.mark.anyio
-async def test_tls_without_verification(tmp_path: Path, tls_receiver: Receiver, pki: Pki) -> None:
+async def test_tls_without_verification(tmp_path: Path, tls_receiver: Receiver, tls: Pki) -> None:
     out = make(
         tmp_path,
         tls_receiver.port,
         ssl=True,
         verify=False,
-        client_cert=str(pki.client_cert),
-        client_cert_key=str(pki.client_key),
+        client_cert=str(tls.client_cert),
+        client_cert_key=str(tls.client_key),
     )
     await out.open()
     await out.write(["x"])

@@ -32,8 +32,3 @@ def receiver() -> Iterator[Receiver]:
     server = Receiver()
     yield server
     server.sock.close()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

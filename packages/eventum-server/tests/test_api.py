@@ -16,14 +16,7 @@ from websockets.sync.client import connect
 
 from eventum_core.testing.archives import zip_bytes
 
-from .conftest import PASSWORD, USER, Server
-
-
-def wait_until(check, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
+from .conftest import PASSWORD, USER, Server, wait_until
 
 
 def test_health_and_docs_are_public_everything_else_needs_auth(server: Server) -> None:

@@ -8,8 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,22 @@ import anyio
 import httpx
 import pytest
 import yaml
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 
 from eventum_mcp.testing import INITIALIZE, Client
 from eventum_server.service import GRACEFUL_SHUTDOWN
 
-from .conftest import PASSWORD, USER, Server, free_port, launch, make_instance
+from .conftest import (
+    PASSWORD,
+    USER,
+    Server,
+    connect,
+    free_port,
+    launch,
+    make_instance,
+    mcp_instance,
+    talk,
+)
 
-TICKER = """\
-input:
-  - linspace: {start: now, end: +1h, count: 36000}
-event:
-  template:
-    mode: all
-    templates:
-      - tick: {template: tick.jinja}
-output:
-  - file: {path: "${params.out}"}
-"""
 LIVE_TOOLS = {
     "list_generators_live",
     "get_generator_status",
@@ -81,56 +77,12 @@ RELAY_TEMPLATE = (
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 
 
-def mcp_instance(root: Path, settings: str) -> Path:
-    """conftest's instance (Studio on) with `settings` under `server.mcp`, startup.yml empty
-    and one more generator, `ticker`: ten lines a second for an hour (live mode)."""
-    config = make_instance(root, free_port())
-    config.write_text(config.read_text() + settings)
-    (root / "startup.yml").write_text("[]\n")
-    ticker = root / "gens" / "ticker"
-    ticker.mkdir()
-    (ticker / "generator.yml").write_text(TICKER)
-    (ticker / "tick.jinja").write_text("tick {{ timestamp.isoformat() }}")
-    return config
-
-
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """MCP at /mcp, writes allowed, only 127.0.0.1 (any port) as Host."""
     root = tmp_path_factory.mktemp("mcp-writable")
     settings = "server.mcp: {enabled: true, allow_write: true, allowed_hosts: ['127.0.0.1:*']}\n"
     yield from launch(root, mcp_instance(root, settings))
-
-
-@pytest.fixture(scope="module")
-def read_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """MCP at /assistant/mcp, writes refused (allow_write left at false), any Host."""
-    root = tmp_path_factory.mktemp("mcp-read-only")
-    settings = "server.mcp: {enabled: true, path: /assistant/mcp}\n"
-    yield from launch(root, mcp_instance(root, settings))
-
-
-@asynccontextmanager
-async def connect(url: str, **client_options: Any) -> AsyncIterator[Client]:
-    """An initialized session over the SDK's streamable-HTTP client."""
-    options = {"auth": (USER, PASSWORD), "timeout": httpx.Timeout(30, read=120), **client_options}
-    async with (
-        httpx.AsyncClient(**options) as http,
-        streamable_http_client(url, http_client=http) as (read, write, _),
-        ClientSession(read, write) as session,
-    ):
-        with anyio.fail_after(30):
-            await session.initialize()
-        yield Client(session)
-
-
-def talk(url: str, scenario: Callable[[Client], Awaitable[None]], **client_options: Any) -> None:
-    async def main() -> None:
-        async with connect(url, **client_options) as client:
-            with anyio.fail_after(60):
-                await scenario(client)
-
-    anyio.run(main)
 
 
 def leaves(error: BaseException) -> list[BaseException]:

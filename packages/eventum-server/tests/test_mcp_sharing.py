@@ -1,5 +1,5 @@
 """Eventum 2.8's rename and connected-repository MCP tools over Streamable HTTP, against a real
-`eventum run`: real git repositories served over HTTP (test_repositories' host) and GitHub's
+`eventum run`: real git repositories served over HTTP (git_hosting.py) and GitHub's
 search answered locally. The archive tools are tested over stdio in eventum-mcp."""
 
 from __future__ import annotations
@@ -16,18 +16,8 @@ from eventum_core.keyring_secrets import Keyring
 from eventum_mcp.testing import Client, text
 from eventum_server.discovery import API_URL_ENV
 
-from .conftest import Server, launch
-from .test_mcp import mcp_instance, read_only, talk  # noqa: F401 - read_only is a fixture
-from .test_repositories import (  # noqa: F401 - git_host and github are fixtures
-    GIT_PASSWORD,
-    GIT_USER,
-    GitHost,
-    _github_item,
-    generator_files,
-    git_host,
-    github,
-    run_git,
-)
+from .conftest import Server, launch, mcp_instance, talk
+from .git_hosting import GIT_PASSWORD, GIT_USER, GitHost, generator_files, github_item, run_git
 
 SECRET_VALUE = "v4lue-never-shown-7c2e"
 REPOSITORY_TOOLS = {
@@ -40,7 +30,7 @@ RENAME_TOOLS = {"rename_generator_config", "rename_generator", "rename_secret"}
 
 
 @pytest.fixture(scope="module")
-def instance(tmp_path_factory: pytest.TempPathFactory, github: HTTPServer) -> Iterator[Server]:  # noqa: F811
+def instance(tmp_path_factory: pytest.TempPathFactory, github: HTTPServer) -> Iterator[Server]:
     """MCP with writes allowed, two keyring secrets, GitHub's API answered by `github`."""
     root = tmp_path_factory.mktemp("mcp-sharing")
     config = mcp_instance(root, "server.mcp: {enabled: true, allow_write: true}\n")
@@ -165,7 +155,7 @@ def test_renames_of_a_folder_a_generator_and_a_secret(instance: Server) -> None:
 
 def test_a_repository_catalog_read_refreshed_and_installed_from(
     instance: Server,
-    git_host: GitHost,  # noqa: F811
+    git_host: GitHost,
 ) -> None:
     url = git_host.publish("packs", generator_files())
     private = git_host.publish("vault", generator_files(), private=True)
@@ -238,7 +228,7 @@ def test_a_repository_catalog_read_refreshed_and_installed_from(
     assert (instance.root / "gens" / "web-copy" / ".eventum-source.yml").is_file()
 
 
-def test_discovery_through_github_search(instance: Server, github: HTTPServer) -> None:  # noqa: F811
+def test_discovery_through_github_search(instance: Server, github: HTTPServer) -> None:
     query = {"sort": "stars", "order": "desc", "per_page": "30", "page": "1"}
     official = "https://github.com/eventum-generator/content-packs.git"
     github.expect_request(
@@ -247,8 +237,8 @@ def test_discovery_through_github_search(instance: Server, github: HTTPServer) -
         {
             "total_count": 2,
             "items": [
-                _github_item("someone", "web-packs", 40, "https://github.com/someone/web.git"),
-                _github_item("eventum-generator", "content-packs", 5, official),
+                github_item("someone", "web-packs", 40, "https://github.com/someone/web.git"),
+                github_item("eventum-generator", "content-packs", 5, official),
             ],
         },
         headers={"x-ratelimit-remaining": "9", "x-ratelimit-reset": "1785488400"},
@@ -283,7 +273,7 @@ def test_discovery_through_github_search(instance: Server, github: HTTPServer) -
 
 
 def test_renames_and_installs_are_refused_without_allow_write(
-    read_only: Server,  # noqa: F811
+    read_only: Server,
 ) -> None:
     gens = read_only.root / "gens"
     before = sorted(p.name for p in gens.iterdir())

@@ -4,67 +4,12 @@ written by one generator and read by others in the same process, as in Eventum."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
-from .conftest import Server, free_port, launch, make_instance
-from .test_api import wait_until
-
-GENERATOR = """\
-input:
-  - static: {count: 1}
-event:
-  template:
-    mode: all
-    params: {user: bob}
-    templates:
-      - main: {template: main.jinja}
-output:
-  - file: {path: ${params.out}}
-"""
-WRITER = "{% do globals.set('session', 'S-' ~ params.user) %}set {{ globals.get('session') }}\n"
-READER = "{{ globals['session'] }}\n"
-
-STARTUP = """\
-- id: writer
-  path: writer
-  live_mode: false
-  params: {{out: {root}/writer.out}}
-  scenarios: [corp]
-- id: reader
-  path: reader
-  live_mode: false
-  autostart: false
-  params: {{out: {root}/reader.out}}
-  scenarios: [corp]
-- id: outsider
-  path: reader
-  live_mode: false
-  autostart: false
-  params: {{out: {root}/outsider.out}}
-  scenarios: [other]
-- id: loner
-  path: reader
-  live_mode: false
-  autostart: false
-  params: {{out: {root}/loner.out}}
-"""
-
-
-def scenario_instance(root: Path) -> Path:
-    """An instance whose `writer` sets a global that three `reader`s print: one in its scenario
-    (`corp`), one in another (`other`), one in none. Only the writer starts by itself."""
-    config = make_instance(root, free_port())
-    for name, template in (("writer", WRITER), ("reader", READER)):
-        folder = root / "gens" / name
-        folder.mkdir()
-        (folder / "generator.yml").write_text(GENERATOR)
-        (folder / "main.jinja").write_text(template)
-    (root / "startup.yml").write_text(STARTUP.format(root=root))
-    return config
+from .conftest import Server, launch, scenario_instance, wait_until
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ save a screenshot of each page in their tmp_path.
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from collections.abc import Iterator
@@ -14,18 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page, expect
 
-from .conftest import PASSWORD, USER, Server, free_port, launch
+from .conftest import PASSWORD, USER, Server, answer_prompts, free_port, launch, shot
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 GENERATOR = """\
 input:
   - timer: {seconds: 0.1, count: 5}
@@ -39,11 +30,6 @@ output:
 """
 TEMPLATE = "{{ timestamp }} {{ params.who }} {% set n = shared.get('n', 0) + 1 %}{{ shared.set('n', n) or n }}\n"
 BROKEN = "{{ timestamp }}\n{% set n = 1 %}\n{{ n // 0 }}\n"
-
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("needs Debian's chromium (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -69,33 +55,6 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         f"path.generators_dir: {gens}\npath.keyring_cryptfile: {root / 'keyring.cfg'}\n"
     )
     yield from launch(root, config)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def page(browser: Browser, studio: Server) -> Iterator[Page]:
-    """One tab for the whole module; dialogs (confirm, prompt) are accepted."""
-    context = browser.new_context(base_url=studio.url, viewport={"width": 1400, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    context.close()
-    assert not errors, errors
-
-
-def shot(page: Page, folder: Path, name: str) -> None:
-    page.evaluate("window.scrollTo(0, 0)")  # else the sticky header lands mid-picture
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def number(text: str) -> int:
@@ -197,15 +156,6 @@ def test_preview_shows_the_error_line(page: Page, studio: Server, tmp_path: Path
 
     page.goto(f"{studio.url}/#/editor/beta?file=line.jinja&line=3")
     expect(page.get_by_label("Contents of line.jinja")).to_be_focused()
-
-
-def answer_prompts(page: Page, text: str | None) -> None:
-    """window.prompt answers `text` (Playwright's dialog handler answers prompts with "")."""
-    page.evaluate(
-        "text => { window.realPrompt ??= window.prompt;"
-        " window.prompt = text === null ? window.realPrompt : () => text; }",
-        text,
-    )
 
 
 def test_export_import_and_rename_a_generator(page: Page, studio: Server, tmp_path: Path) -> None:

@@ -1,37 +1,34 @@
-"""Studio's Repositories page against a real `eventum run` (the instance of test_repositories.py:
-git repositories served over HTTP, GitHub's search answered by a local server), driven by
-Debian's Chromium like test_studio.py; a screenshot of each page in its tmp_path."""
-
-# ruff: noqa: F811 (the tests' parameters name the fixtures imported below)
+"""Studio's Repositories page against a real `eventum run` (as in test_repositories.py: git
+repositories served over HTTP, GitHub's search answered by a local server), driven by Debian's
+Chromium like test_studio.py; a screenshot of each page in its tmp_path."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from pytest_httpserver import HTTPServer
 
-from .conftest import PASSWORD, USER, Server, free_port
-from .test_repositories import (  # noqa: F401
-    GIT_PASSWORD,
-    GIT_USER,
-    GitHost,
-    _github_item,
-    generator_files,
-    git_host,
-    github,
-    instance,
+from .conftest import (
+    PASSWORD,
+    USER,
+    Server,
+    answer_prompts,
+    free_port,
+    launch_answering_github,
+    shot,
 )
-from .test_studio import answer_prompts, browser, page, shot  # noqa: F401
+from .git_hosting import GIT_PASSWORD, GIT_USER, GitHost, generator_files, github_item
 
 SEARCH = {"sort": "stars", "order": "desc", "per_page": "30", "page": "1"}
 
 
 @pytest.fixture(scope="module")
-def studio(instance: Server) -> Server:
-    return instance
+def studio(tmp_path_factory: pytest.TempPathFactory, github: HTTPServer) -> Iterator[Server]:
+    yield from launch_answering_github(tmp_path_factory.mktemp("studio-repositories"), github)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -51,7 +48,7 @@ def connect_form(tab: Page, name: str, url: str) -> None:
 
 def test_connect_errors_and_no_password_shown(
     page: Page,
-    instance: Server,
+    studio: Server,
     git_host: GitHost,
     tmp_path: Path,
 ) -> None:
@@ -87,7 +84,7 @@ def test_connect_errors_and_no_password_shown(
 
 def test_install_from_a_catalog_refresh_and_disconnect(
     page: Page,
-    instance: Server,
+    studio: Server,
     git_host: GitHost,
     tmp_path: Path,
 ) -> None:
@@ -117,9 +114,7 @@ def test_install_from_a_catalog_refresh_and_disconnect(
     tree = page.get_by_role("navigation", name="Generator files")
     expect(tree.get_by_role("button", name="web-copy")).to_have_attribute("aria-expanded", "true")
     expect(tree.locator('[data-gen="web-copy"][data-path="line.jinja"]')).to_be_visible()
-    assert (
-        instance.root / "gens" / "web-copy" / "line.jinja"
-    ).read_text() == "{{ timestamp }} web\n"
+    assert (studio.root / "gens" / "web-copy" / "line.jinja").read_text() == "{{ timestamp }} web\n"
 
     page.goto("/#/repositories/packs")
     copy = page.locator('tr[data-entry="web"] [data-project="web-copy"]')
@@ -134,8 +129,8 @@ def test_install_from_a_catalog_refresh_and_disconnect(
     page.get_by_role("button", name="Disconnect packs").click()
     expect(page.get_by_role("heading", name="Repositories")).to_be_visible()
     expect(page.locator('tr[data-repository="packs"]')).to_have_count(0)
-    assert "name: packs" not in (instance.root / "repositories.yml").read_text()
-    assert (instance.root / "gens" / "web-copy" / "generator.yml").is_file()  # installed stays
+    assert "name: packs" not in (studio.root / "repositories.yml").read_text()
+    assert (studio.root / "gens" / "web-copy" / "generator.yml").is_file()  # installed stays
 
 
 def test_discover_and_connect_in_one_click(
@@ -148,7 +143,7 @@ def test_discover_and_connect_in_one_click(
     github.expect_request(
         "/search/repositories", query_string={**SEARCH, "q": "topic:eventum-generators web"}
     ).respond_with_json(
-        {"total_count": 1, "items": [_github_item("someone", "studio-published", 7, url)]}
+        {"total_count": 1, "items": [github_item("someone", "studio-published", 7, url)]}
     )
     page.goto("/#/repositories")
     discover = page.get_by_role("region", name="Discover")

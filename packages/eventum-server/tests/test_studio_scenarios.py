@@ -10,9 +10,7 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from .conftest import PASSWORD, USER, Server, launch
-from .test_scenarios import scenario_instance
-from .test_studio import browser, page, shot  # noqa: F401 (fixtures)
+from .conftest import PASSWORD, USER, Server, launch, scenario_instance, shot
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +19,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from launch(root, scenario_instance(root))
 
 
-def test_scenario_list_create_and_delete(page: Page, studio: Server, tmp_path: Path) -> None:  # noqa: F811
+def test_scenario_list_create_and_delete(page: Page, studio: Server, tmp_path: Path) -> None:
     page.goto("/#/scenarios")
     page.get_by_label("User").fill(USER)
     page.get_by_label("Password").fill(PASSWORD)
@@ -45,7 +43,7 @@ def test_scenario_list_create_and_delete(page: Page, studio: Server, tmp_path: P
     assert "scenarios" not in yaml.safe_load((studio.root / "startup.yml").read_text())[3]
 
 
-def test_scenario_page_data_flow_and_globals(page: Page, studio: Server, tmp_path: Path) -> None:  # noqa: F811
+def test_scenario_page_data_flow_and_globals(page: Page, studio: Server, tmp_path: Path) -> None:
     page.get_by_role("link", name="corp").click()
     expect(page.get_by_role("heading", name="corp")).to_be_visible()
     members = page.get_by_role("table", name="Generators of the scenario")

@@ -8,14 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eventum_core.testing.tls import Pki, make_pki
+from eventum_core.testing.tls import Pki
 
 from .conftest import PASSWORD, USER, free_port, launch, make_instance
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 def _tls_instance(root: Path, pki: Pki, verify_mode: str) -> Path:
@@ -35,9 +30,9 @@ def _started(root: Path, config: Path):
     return launch(root, config, scheme="https")
 
 
-def test_api_over_tls_with_a_ca(tmp_path: Path, pki: Pki) -> None:
-    config = _tls_instance(tmp_path, pki, "none")
-    context = pki.client_context()
+def test_api_over_tls_with_a_ca(tmp_path: Path, tls: Pki) -> None:
+    config = _tls_instance(tmp_path, tls, "none")
+    context = tls.client_context()
     for server in _started(tmp_path, config):
         response = httpx.get(f"{server.url}/api/generators/", auth=(USER, PASSWORD), verify=context)
         assert response.status_code == 200
@@ -48,12 +43,12 @@ def test_api_over_tls_with_a_ca(tmp_path: Path, pki: Pki) -> None:
             httpx.get(f"{plain}/api/healthz")
 
 
-def test_client_certificate_required(tmp_path: Path, pki: Pki) -> None:
-    config = _tls_instance(tmp_path, pki, "required")
-    with_cert = pki.client_context(with_cert=True)
+def test_client_certificate_required(tmp_path: Path, tls: Pki) -> None:
+    config = _tls_instance(tmp_path, tls, "required")
+    with_cert = tls.client_context(with_cert=True)
     for server in _started(tmp_path, config):
         ok = httpx.get(f"{server.url}/api/healthz", verify=with_cert)
         assert ok.status_code == 200
-        without = pki.client_context()
+        without = tls.client_context()
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{server.url}/api/healthz", verify=without).raise_for_status()

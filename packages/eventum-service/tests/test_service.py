@@ -16,6 +16,7 @@ import pytest
 from eventum_core.app.settings import load_settings
 from eventum_core.app.startup import load_startup
 from eventum_core.testing.net import free_port
+from eventum_core.testing.system import system_program
 
 if TYPE_CHECKING:
     from conftest import Machine, Service  # fixture types only
@@ -40,7 +41,10 @@ def exec_start(unit: Path) -> list[str]:
 def verify_unit(unit: Path) -> None:
     """systemd's own check of the unit: syntax, specifiers, and that ExecStart is executable."""
     result = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+        [system_program("systemd-analyze", "systemd"), "verify", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert str(unit) not in result.stderr, result.stderr  # warnings name the file

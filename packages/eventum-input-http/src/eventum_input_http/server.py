@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,10 @@ class DemandServer(ThreadingHTTPServer):
     """Routes `POST /generate` and `POST /stop` to the plugin's callbacks."""
 
     daemon_threads = True
+    # socketserver's backlog is 5: a burst of clients connecting at once overflowed it and the
+    # kernel reset the connections it had no room for. The system's maximum holds any burst
+    # `max_pending_requests` can take.
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""The `linspace` input: `numpy.linspace` over a time range, computed exactly in microseconds."""
+"""The `linspace` input: Eventum's timestamps, start + span · numpy.linspace(0, 1), per chunk."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from eventum_input_linspace.config import LinspaceConfig
 
 
 class LinspaceInput:
-    """Timestamp i is start + floor(i · (end - start) / div), div = count - 1 (or count).
-
-    Integer arithmetic gives numpy.linspace's values without its float rounding, so the last
-    timestamp is exactly `end`. Timestamps are computed per chunk, not all up front.
+    """Timestamp i is start + span * (i * step), with numpy.linspace's float step (1 / div,
+    div = count - 1, or count without the endpoint; the last fraction is exactly 1) and numpy's
+    timedelta * float, which truncates: the instants Eventum computes, to the microsecond. The
+    exact quotient floor(i * span / div) is 1 µs off them where float rounding crosses a whole
+    microsecond. Timestamps are computed per chunk, not up front.
     """
 
     Config: ClassVar[type[LinspaceConfig]] = LinspaceConfig
@@ -33,32 +34,40 @@ class LinspaceInput:
         start, end = resolve_span(config.start, config.end, tz=context.timezone, now=started)
         if end is None:  # the config rejects 'never'; guards a config built without validation
             raise ValueError("end cannot be 'never'")
-        self._start = epoch_micros(start)
-        span = epoch_micros(end) - self._start
+        self._start = np.datetime64(epoch_micros(start), "us")
+        self._span = np.timedelta64(epoch_micros(end) - epoch_micros(start), "us")
         self._count = config.count
-        self._div = max(1, config.count - 1 if config.endpoint else config.count)
-        # i · span = i · q · div + i · r: keeps every product within int64.
-        self._q, self._r = divmod(span, self._div)
+        div = config.count - 1 if config.endpoint else config.count
+        self._step = 1.0 / div if div else 0.0  # numpy.linspace: one point (div 0) is start
+        self._last_is_end = config.endpoint and config.count > 1
         self._first = 0
         if context.live_mode and context.skip_past:
-            self._first = self._first_not_before(epoch_micros(started) - self._start, span)
+            self._first = self._first_not_before(np.datetime64(epoch_micros(started), "us"))
         self._stopped = False
 
-    def _first_not_before(self, offset: int, span: int) -> int:
-        """The least i whose floor(i · span / div) >= offset, or count if there is none."""
-        if offset <= 0:
-            return 0
-        if span == 0:
-            return self._count
-        return min(self._count, -((-offset * self._div) // span))
+    def _timestamps(self, first: int, n: int) -> Timestamps:
+        fractions = np.arange(first, first + n, dtype=np.float64) * self._step
+        if self._last_is_end and first + n == self._count:
+            fractions[-1] = 1.0
+        return (self._start + self._span * fractions).astype(TIMESTAMP_DTYPE)
+
+    def _first_not_before(self, moment: np.datetime64) -> int:
+        """The least i whose timestamp is at or after `moment`, or count if there is none
+        (timestamps never decrease with i: a binary search)."""
+        low, high = 0, self._count
+        while low < high:
+            middle = (low + high) // 2
+            if self._timestamps(middle, 1)[0] < moment:
+                low = middle + 1
+            else:
+                high = middle
+        return low
 
     def generate(self, size: int) -> Iterator[Timestamps]:
-        q, r, div = self._q, self._r, self._div
         i = self._first
         while i < self._count and not self._stopped:
             n = min(size, self._count - i)
-            idx = np.arange(i, i + n, dtype=np.int64)
-            yield (self._start + idx * q + (idx * r) // div).astype(TIMESTAMP_DTYPE)
+            yield self._timestamps(i, n)
             i += n
 
     def stop(self) -> None:

@@ -11,14 +11,13 @@ logs each request line, so a test can tell that its requests went through the pr
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from types import TracebackType
 
 from eventum_core.testing.net import free_port, wait_listening
+from eventum_core.testing.system import system_program
 
-TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
 _REQUEST = re.compile(r"Request \(file descriptor \d+\): (\S+ \S+)")
 
 
@@ -43,7 +42,7 @@ class ForwardProxy:
 
     def start(self) -> ForwardProxy:
         self._process = subprocess.Popen(
-            [TINYPROXY, "-d", "-c", str(self._config)],
+            [system_program("tinyproxy", "tinyproxy"), "-d", "-c", str(self._config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
