@@ -8,28 +8,29 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-from eventum_core.discovery import Kind, Registry
+from eventum_core.context import PluginKind
+from eventum_core.discovery import Registry
 from eventum_core.errors import EventumError
 from eventum_mcp.errors import ToolFailure
 
-PLUGIN_KINDS: tuple[Kind, ...] = ("input", "event", "output")
+PLUGIN_KINDS: tuple[PluginKind, ...] = ("input", "event", "output")
 MAX_SAMPLE_BYTES = 32 * 1024 * 1024
 EXAMPLE_ROWS = 5
 
 
-def plugin_names(registry: Registry, kind: Kind | None) -> dict[str, list[str]]:
+def plugin_names(registry: Registry, kind: PluginKind | None) -> dict[str, list[str]]:
     kinds = PLUGIN_KINDS if kind is None else (kind,)
     return {k: registry.names(k) for k in kinds}
 
 
-def _load(registry: Registry, kind: Kind, name: str) -> type[Any]:
+def _load(registry: Registry, kind: PluginKind, name: str) -> type[Any]:
     try:
         return registry.load(kind, name)
     except EventumError as error:
         raise ToolFailure(str(error)) from None
 
 
-def config_schema(registry: Registry, kind: Kind, name: str) -> dict[str, Any]:
+def config_schema(registry: Registry, kind: PluginKind, name: str) -> dict[str, Any]:
     """The JSON schema of the plugin's `Config` model: what goes under its name in YAML."""
     config = _load(registry, kind, name).Config
     try:
@@ -60,7 +61,7 @@ def generator_schema(registry: Registry) -> dict[str, Any]:
     """The generator.yml envelope: which sections, and which plugin names may appear in each.
     Each plugin's own options come from its config schema (`get_plugin_schema`)."""
 
-    def one_of(kind: Kind, extra: str = "") -> dict[str, Any]:
+    def one_of(kind: PluginKind, extra: str = "") -> dict[str, Any]:
         return {
             "type": "object",
             "description": (

@@ -25,8 +25,8 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from eventum_core.batch import Formatted, Produced, TimestampBatch
 from eventum_core.config.generator import GeneratorPlan, OutputSpec, PluginSpec
-from eventum_core.config.plugin_config import RetryPolicy
-from eventum_core.context import PluginContext, Segment
+from eventum_core.config.plugin_config import OutputConfig
+from eventum_core.context import PluginContext
 from eventum_core.errors import UserError
 from eventum_core.logging import get_logger
 from eventum_core.pipeline.budget import ByteBudget
@@ -35,6 +35,7 @@ from eventum_core.pipeline.delivery import DeadLetters, Outcome, deliver
 from eventum_core.pipeline.lateness import LATE_US
 from eventum_core.pipeline.merge import merge_inputs, tagged
 from eventum_core.pipeline.workers import EventWorkers
+from eventum_core.protocols import EventPlugin, Formatter, InputPlugin, OutputPlugin, traits
 
 log = get_logger()
 
@@ -62,8 +63,8 @@ class RunResult:
 @dataclass
 class _Output:
     spec: OutputSpec
-    plugin: Any
-    formatter: Any
+    plugin: OutputPlugin
+    formatter: Formatter
     counters: OutputCounters
     label: str
     dead_letters: DeadLetters | None = None
@@ -73,7 +74,7 @@ class _Output:
     busy: float = 0.0  # seconds spent in writes, to name the slowest output
 
     @property
-    def config(self) -> Any:
+    def config(self) -> OutputConfig:
         return self.spec.plugin.config
 
 
@@ -93,7 +94,7 @@ class GeneratorRun:
     interrupted: bool = False
     _stopping: anyio.Event = field(default_factory=anyio.Event)
     _finished: anyio.Event = field(default_factory=anyio.Event)
-    _inputs: list[Any] = field(default_factory=list)
+    _inputs: list[InputPlugin] = field(default_factory=list)
     _error: str | None = None
     _outputs: list[_Output] = field(default_factory=list)
     _output_queues: list[Any] = field(default_factory=list)
@@ -102,23 +103,8 @@ class GeneratorRun:
     _budget: ByteBudget = field(init=False)  # set by run(), from queue.max_event_bytes
     _lag_reported: float = 0.0
 
-    def context(self, spec: PluginSpec) -> PluginContext:
-        p = self.plan.parameters
-        # Every segment computes the same timestamps; only the event plugin's streams differ.
-        segment = p.segment if spec.kind == "event" else None
-        return PluginContext(
-            generator_id=p.id,
-            kind=spec.kind,
-            name=spec.name,
-            index=spec.index,
-            base_path=self.plan.base_path,
-            timezone=p.zone,
-            started_at=self.plan.started_at,
-            live_mode=p.live_mode,
-            skip_past=p.live_mode and p.skip_past,
-            seed=self.seed,
-            segment=Segment(segment.index, segment.count) if segment else Segment(),
-        )
+    def context(self, spec: PluginSpec[Any, Any]) -> PluginContext:
+        return self.plan.context(spec, seed=self.seed)
 
     def stop(self, *, interrupted: bool = False) -> None:
         """Stop taking timestamps from inputs; what was released still goes through."""
@@ -144,7 +130,7 @@ class GeneratorRun:
             outputs=[OutputCounters(o.plugin.name) for o in plan.outputs],
         )
         self.counters = counters
-        self._tags = [tuple(getattr(s.config, "tags", ())) for s in plan.inputs]
+        self._tags = plan.input_tags
         try:
             self._inputs = [s.cls(s.config, self.context(s)) for s in plan.inputs]
             event = plan.event.cls(plan.event.config, self.context(plan.event))
@@ -206,7 +192,7 @@ class GeneratorRun:
 
     def _build_output(self, index: int, spec: OutputSpec) -> _Output:
         label = f"output[{index}] {spec.plugin.name}"
-        path = getattr(spec.plugin.config, "dead_letter", None)
+        path = spec.plugin.config.dead_letter
         return _Output(
             spec,
             spec.plugin.cls(spec.plugin.config, self.context(spec.plugin)),
@@ -257,12 +243,12 @@ class GeneratorRun:
         scheduled = [
             (s.index, p)
             for s, p in zip(plan.inputs, self._inputs, strict=True)
-            if not getattr(p, "interactive", False)
+            if not s.traits["interactive"]
         ]
         interactive = [
             (s.index, p)
             for s, p in zip(plan.inputs, self._inputs, strict=True)
-            if getattr(p, "interactive", False)
+            if s.traits["interactive"]
         ]
         size = plan.parameters.batch.size or 10_000
         async with send, anyio.create_task_group() as tg:
@@ -346,16 +332,18 @@ class GeneratorRun:
             counter.generated += n
         await send.send(TimestampBatch(ts, src, self._tags, plan.parameters.zone))
 
-    def _worker_count(self, plugin: Any) -> int:
-        """Processes for the event stage: all cores in sample mode when the plugin can be split."""
+    def _worker_count(self, plugin: EventPlugin) -> int:
+        """Processes for the event stage: all cores in sample mode when the plugin can be split
+        (its traits, read once from the built instance: they may depend on its config)."""
         p = self.plan.parameters
         wanted = p.workers
+        event = traits("event", plugin)
         if wanted == "auto":
-            cheap = getattr(plugin, "cheap", False)  # workers would cost more than they save
-            if p.live_mode or cheap or not getattr(plugin, "parallel_safe", False):
+            # A cheap plugin: workers would cost more than they save.
+            if p.live_mode or event["cheap"] or not event["parallel_safe"]:
                 return 1
             return len(os.sched_getaffinity(0))
-        if wanted > 1 and not getattr(plugin, "parallel_safe", False):
+        if wanted > 1 and not event["parallel_safe"]:
             log.warning(
                 "this event plugin cannot be split across processes; using one",
                 generator=p.id,
@@ -480,10 +468,9 @@ class GeneratorRun:
         p = self.plan.parameters
         if p.keep_order:
             return 1
-        own = getattr(output.config, "concurrency", None)
-        if own:
-            return int(own)
-        return p.max_concurrency if getattr(output.plugin, "concurrent_writes", False) else 1
+        if output.config.concurrency:
+            return output.config.concurrency
+        return p.max_concurrency if output.spec.plugin.traits["concurrent_writes"] else 1
 
     async def _deliver(
         self, output: _Output, formatted: Formatted, chunk: EventChunk, semaphore: anyio.Semaphore
@@ -493,7 +480,7 @@ class GeneratorRun:
             if output.gone:
                 outcome = Outcome(dict.fromkeys(range(len(items)), "the sink is gone"), 0, True)
             else:
-                policy = getattr(output.config, "retry", None) or RetryPolicy()
+                policy = output.config.retry
                 began = time.monotonic()
                 outcome = await deliver(
                     output.plugin.write,
@@ -556,19 +543,6 @@ class GeneratorRun:
         log.error(message, generator=self.plan.parameters.id)
         self._error = self._error or message
         self.stop()
-
-
-async def run_plan(
-    plan: GeneratorPlan,
-    *,
-    seed: int,
-    progress: Callable[[Counters], None] | None = None,
-    on_start: Callable[[GeneratorRun], None] | None = None,
-) -> RunResult:
-    run = GeneratorRun(plan, seed, progress)
-    if on_start is not None:
-        on_start(run)
-    return await run.run()
 
 
 def _full(stream: Any) -> bool:
