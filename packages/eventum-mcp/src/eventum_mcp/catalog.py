@@ -6,19 +6,22 @@ from __future__ import annotations
 
 from pathlib import Path
 from random import Random
-from typing import Any
+from typing import Any, Literal
 
 from eventum_core.context import PluginKind
 from eventum_core.discovery import Registry
 from eventum_core.errors import EventumError
 from eventum_mcp.errors import ToolFailure
 
-PLUGIN_KINDS: tuple[PluginKind, ...] = ("input", "event", "output")
+ListedKind = Literal["input", "event", "output"]
+"""The kinds `list_plugins` names (a subset of core's `PluginKind`: formatters have their own
+tools)."""
+PLUGIN_KINDS: tuple[ListedKind, ...] = ("input", "event", "output")
 MAX_SAMPLE_BYTES = 32 * 1024 * 1024
 EXAMPLE_ROWS = 5
 
 
-def plugin_names(registry: Registry, kind: PluginKind | None) -> dict[str, list[str]]:
+def plugin_names(registry: Registry, kind: ListedKind | None) -> dict[str, list[str]]:
     kinds = PLUGIN_KINDS if kind is None else (kind,)
     return {k: registry.names(k) for k in kinds}
 

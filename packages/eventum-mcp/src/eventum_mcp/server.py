@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio.to_thread
 from mcp.server.fastmcp import FastMCP
@@ -36,7 +36,6 @@ from eventum_mcp.renaming import rename_tools
 from eventum_mcp.repositories import RepositoryService, repository_tools
 from eventum_mcp.workspace import Workspace
 
-PluginKind = Literal["input", "event", "output"]
 Params = Annotated[
     dict[str, Any] | None, Field(description="Values for `${params.name}` in the config.")
 ]
@@ -201,12 +200,12 @@ def _discovery_tools(
     tool: _ToolMaker, workspace: Workspace, registry: Registry, keyring: Keyring | None
 ) -> None:
     @tool()
-    def list_plugins(kind: PluginKind | None = None) -> dict[str, list[str]]:
+    def list_plugins(kind: catalog.ListedKind | None = None) -> dict[str, list[str]]:
         """Installed input, event and output plugin names by kind (one kind if given)."""
         return catalog.plugin_names(registry, kind)
 
     @tool()
-    def get_plugin_schema(kind: PluginKind, name: str) -> dict[str, Any]:
+    def get_plugin_schema(kind: catalog.ListedKind, name: str) -> dict[str, Any]:
         """JSON schema of a plugin's options: what goes under its name in generator.yml."""
         return catalog.config_schema(registry, kind, name)
 
