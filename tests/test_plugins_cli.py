@@ -136,3 +136,53 @@ def test_validate(site: Path, tmp_path: Path) -> None:
     result = cli(site, "validate", "--path", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "ok (input: static; event: shout; output: stdout (json))" in result.stdout
+
+
+LOOSE_OUTPUT = """
+from typing import ClassVar
+from eventum_core import PluginConfig
+
+class Config(PluginConfig):
+    path: str = "out.txt"
+
+class Loose:
+    Config: ClassVar = Config
+    def __init__(self, config, context):
+        pass
+    async def open(self):
+        pass
+    async def write(self, items):
+        pass
+    async def close(self):
+        pass
+"""
+
+
+def test_an_output_config_that_is_not_an_output_config_is_a_clear_error(
+    site: Path, tmp_path: Path
+) -> None:
+    install_fake_distribution(
+        site,
+        "eventum-output-loose",
+        LOOSE_OUTPUT,
+        "[eventum.outputs]\nloose = eventum_output_loose:Loose\n",
+    )
+    (tmp_path / "generator.yml").write_text(
+        "input:\n  - static: {count: 2}\nevent:\n  shout: {}\noutput:\n  - loose: {}\n"
+    )
+    result = cli(
+        site,
+        "generate",
+        "--path",
+        str(tmp_path / "generator.yml"),
+        "--id",
+        "x",
+        "--live-mode",
+        "false",
+    )
+    assert result.returncode == 2
+    assert (
+        "output plugin 'loose' from eventum-output-loose 9.9.9 has a `Config` (Config) that does "
+        "not subclass eventum_core.OutputConfig" in result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from eventum_core import PluginContext, resolve
 from eventum_core.errors import UserError
+from eventum_core.testing import validation_context
 
 from .fuzz.config_target import check_config_text
 
@@ -29,7 +30,7 @@ FAST = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-CONTEXT = {"timezone": UTC, "now": NOW}
+CONTEXT = validation_context(now=NOW)
 
 # YAML-ish values: what a user could write in a config.
 scalars = st.one_of(
@@ -212,7 +213,7 @@ def test_time_pattern_files_load_or_say_why(tmp_path: Path, doc: object, raw: st
     path.write_text(raw if raw is not None else yaml.safe_dump(doc, allow_unicode=True))
     with contextlib.suppress(ValidationError):
         TimePatternsConfig.model_validate(
-            {"patterns": ["p.yml"]}, context={**CONTEXT, "base_path": tmp_path}
+            {"patterns": ["p.yml"]}, context=validation_context(tmp_path, now=NOW)
         )
 
 
@@ -255,7 +256,9 @@ def test_formatters_never_raise(tmp_path: Path, name: str, options: dict) -> Non
         timezone=UTC,
         started_at=NOW,
     )
-    formatter = cls(cls.Config.model_validate(options, context={"base_path": tmp_path}), context)
+    formatter = cls(
+        cls.Config.model_validate(options, context=validation_context(tmp_path)), context
+    )
 
     @settings(max_examples=100, deadline=None)
     @given(batch=events)

@@ -9,6 +9,7 @@ from eventum_core.config.generator import load_plan
 from eventum_core.config.yaml_source import expand_dotted_keys, load_yaml_file, substitute
 from eventum_core.discovery import Registry
 from eventum_core.errors import ConfigError
+from eventum_core.protocols import protocol_problem, required_methods
 
 from .plugins_for_tests import EchoEvent, MemoryOutput, RangeInput
 
@@ -165,3 +166,41 @@ def test_generation_defaults_follow_eventum() -> None:
     assert GeneratorParameters(id="x", path=Path("g.yml"), batch={"size": 5}).batch.delay is None
     assert (p.queue.max_timestamp_batches, p.max_concurrency, p.write_timeout) == (10, 100, 10)
     assert p.live_mode and p.skip_past and not p.keep_order and p.timezone == "UTC"
+
+
+class LooseOutput(MemoryOutput):
+    """An output whose Config does not subclass OutputConfig: core's delivery settings would
+    be missing, so loading refuses it."""
+
+    Config = EchoEvent.Config  # type: ignore[assignment]
+
+
+def test_output_config_must_subclass_output_config(tmp_path: Path) -> None:
+    path = tmp_path / "generator.yml"
+    path.write_text(GOOD.replace("memory", "loose"))
+    r = registry()
+    r.register("output", "loose", LooseOutput)
+    with pytest.raises(ConfigError, match=r"does not subclass eventum_core.OutputConfig"):
+        load_plan(GeneratorParameters(id="t", path=path), registry=r)
+
+
+def test_traits_come_from_the_protocols_with_their_defaults(tmp_path: Path) -> None:
+    plan = plan_for(tmp_path, GOOD)
+    assert dict(plan.inputs[0].traits) == {"interactive": False}
+    assert dict(plan.event.traits) == {"parallel_safe": False, "cheap": False}
+    assert dict(plan.outputs[0].plugin.traits) == {"concurrent_writes": False}
+    assert dict(plan.outputs[0].formatter.traits) == {}
+
+
+def test_required_methods_come_from_the_protocols() -> None:
+    assert required_methods("input") == ("generate", "stop")
+    assert required_methods("event") == ("produce", "close")
+    assert required_methods("output") == ("open", "write", "close")
+    assert required_methods("formatter") == ("format",)
+
+    class NoStop:
+        Config = RangeInput.Config
+
+        def generate(self, size: int) -> None: ...
+
+    assert protocol_problem("input", NoStop) == "lacks stop"

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import Encoding, ExistingFile, PluginConfig, ResolvedPath, TimestampPattern
+from eventum_core.testing import validation_context
 
 
 class Fields(PluginConfig):
@@ -19,7 +20,7 @@ class Fields(PluginConfig):
 
 
 def load(tmp_path: Path, **data: object) -> Fields:
-    return Fields.model_validate(data, context={"base_path": tmp_path})
+    return Fields.model_validate(data, context=validation_context(tmp_path))
 
 
 def test_relative_paths_resolve_against_the_generator_folder(tmp_path: Path) -> None:

@@ -231,3 +231,28 @@ def test_a_batch_larger_than_the_event_bytes_budget_still_passes(
         queue={"max_event_bytes": 1},
     )
     assert len(run.events) == 500 and run.result.ok
+
+
+class RaisingEvent(EchoEvent):
+    """Raises for every second batch: a plugin bug, not a per-timestamp failure."""
+
+    def produce(self, batch: Any) -> Any:
+        self.calls = getattr(self, "calls", 0) + 1
+        if self.calls % 2 == 0:
+            raise RuntimeError("boom")
+        return super().produce(batch)
+
+
+def test_a_produce_that_raises_counts_its_batch_and_the_run_goes_on(
+    tmp_path: Path, registry: Registry
+) -> None:
+    from structlog.testing import capture_logs
+
+    registry.register("event", "raising", RaisingEvent)
+    cfg = {**config({"count": 40}), "event": {"raising": {}}}
+    with capture_logs() as logs:
+        run = run_generator(cfg, base_path=tmp_path, registry=registry, batch={"size": 10})
+    assert len(run.events) == 20
+    assert run.counters.event.produce_failed == 20
+    failed = [e for e in logs if e["event"] == "event plugin failed"]
+    assert [e["reason"] for e in failed] == ["RuntimeError: boom"] * 2

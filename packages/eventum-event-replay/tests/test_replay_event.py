@@ -12,6 +12,7 @@ import structlog
 from pydantic import ValidationError
 
 from eventum_core import PluginContext, TimestampBatch
+from eventum_core.testing import validation_context
 from eventum_event_replay import ReplayEvent, ReplayEventConfig
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -26,7 +27,7 @@ def make_batch(count: int) -> TimestampBatch:
 
 def validate(tmp_path: Path, data: dict[str, Any]) -> ReplayEventConfig:
     return ReplayEventConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": TZ, "now": NOW}
+        data, context=validation_context(tmp_path, timezone=TZ, now=NOW)
     )
 
 

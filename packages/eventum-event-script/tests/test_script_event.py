@@ -12,6 +12,7 @@ import structlog
 from pydantic import ValidationError
 
 from eventum_core import ConfigError, PluginContext, TimestampBatch
+from eventum_core.testing import validation_context
 from eventum_event_script import ScriptEvent, ScriptEventConfig
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -38,7 +39,7 @@ def make_plugin(tmp_path: Path) -> Any:
 
 def build(tmp_path: Path, data: dict[str, Any]) -> ScriptEvent:
     config = ScriptEventConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": TZ, "now": NOW}
+        data, context=validation_context(tmp_path, timezone=TZ, now=NOW)
     )
     context = PluginContext(
         generator_id="t",

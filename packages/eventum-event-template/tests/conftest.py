@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from eventum_core import PluginContext, TimestampBatch
+from eventum_core.testing import validation_context
 from eventum_event_template import TemplateEvent
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -88,7 +89,7 @@ def make_plugin(tmp_path: Path) -> Callable[..., TemplateEvent]:
         if "templates" not in data:
             data["templates"] = [{"t": {"template": next(iter(files or {}))}}]
         cfg = TemplateEvent.Config.model_validate(
-            data, context={"base_path": tmp_path, "timezone": tz, "now": START}
+            data, context=validation_context(tmp_path, timezone=tz, now=START)
         )
         return TemplateEvent(cfg, context(tmp_path, seed=seed, tz=tz, logger=logger))
 

@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import ConfigError, Formatter
+from eventum_core.testing import validation_context
 from eventum_event_template import TemplateBatchFormatter, TemplateFormatter
 
 from .conftest import START, RecordingLogger, context
@@ -11,7 +12,7 @@ from .conftest import START, RecordingLogger, context
 
 def build(cls, tmp_path, logger=None, **options):
     config = cls.Config.model_validate(
-        options, context={"base_path": tmp_path, "timezone": START.tzinfo, "now": START}
+        options, context=validation_context(tmp_path, timezone=START.tzinfo, now=START)
     )
     return cls(config, context(tmp_path, logger=logger))
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from eventum_core import ConfigError
+from eventum_core.testing import validation_context
 from eventum_event_template.rendering import SEPARATOR
 
 from .conftest import START, RecordingLogger, make_batch, render
@@ -369,9 +370,7 @@ def test_bench_workload_templates_render(name, tmp_path):
 
     folder = _copy_workload(name, tmp_path)
     config = yaml.safe_load((folder / "generator.yml").read_text())["event"]["template"]
-    cfg = TemplateEvent.Config.model_validate(
-        config, context={"base_path": folder, "timezone": UTC, "now": START}
-    )
+    cfg = TemplateEvent.Config.model_validate(config, context=validation_context(folder, now=START))
     plugin = TemplateEvent(cfg, context(folder, seed=1))
     produced = plugin.produce(make_batch(200, step_us=432_000))
     assert produced.failed == 0

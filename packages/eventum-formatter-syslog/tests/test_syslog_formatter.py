@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import PluginContext
-from eventum_core.testing import FormatterContract, run_generator
+from eventum_core.testing import FormatterContract, run_generator, validation_context
 from eventum_formatter_syslog import SyslogFormatter, SyslogFormatterConfig
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ HEADER_5424 = re.compile(
 
 def make(data: dict[str, Any], timezone: Any = UTC) -> SyslogFormatter:
     config = SyslogFormatterConfig.model_validate(
-        data, context={"base_path": Path(), "timezone": timezone, "now": NOW}
+        data, context=validation_context(Path(), timezone=timezone, now=NOW)
     )
     context = PluginContext(
         generator_id="t",

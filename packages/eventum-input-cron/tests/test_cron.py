@@ -13,7 +13,7 @@ from croniter import croniter_range
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
-from eventum_core.testing import InputPluginContract
+from eventum_core.testing import InputPluginContract, validation_context
 from eventum_input_cron import CronConfig, CronInput
 
 NOW = datetime(2024, 1, 1, 12, 0, 0, 250_000, tzinfo=UTC)
@@ -25,7 +25,7 @@ def make(
 ) -> CronInput:
     tz = tz or now.tzinfo or UTC
     config = CronConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": tz, "now": now}
+        data, context=validation_context(tmp_path, timezone=tz, now=now)
     )
     context = PluginContext(
         generator_id="t",

@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext, UserError
-from eventum_core.testing import InputPluginContract
+from eventum_core.testing import InputPluginContract, validation_context
 from eventum_core.testing.net import free_port
 from eventum_input_http import HttpConfig, HttpInput
 
@@ -25,9 +25,7 @@ NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 def make(tmp_path: Path, **data: Any) -> HttpInput:
     data = {"host": "127.0.0.1", "port": free_port(), **data}
-    config = HttpConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": UTC, "now": NOW}
-    )
+    config = HttpConfig.model_validate(data, context=validation_context(tmp_path, now=NOW))
     context = PluginContext(
         generator_id="t",
         kind="input",

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
-from eventum_core.testing import InputPluginContract
+from eventum_core.testing import InputPluginContract, validation_context
 from eventum_input_linspace import LinspaceConfig, LinspaceInput
 
 NY = ZoneInfo("America/New_York")
@@ -23,7 +23,7 @@ DAY = {"start": "2024-01-01T00:00:00Z", "end": "2024-01-02T00:00:00Z"}
 
 def config(data: dict[str, Any], *, tz: Any = UTC, now: datetime = NOW) -> LinspaceConfig:
     return LinspaceConfig.model_validate(
-        data, context={"base_path": Path(), "timezone": tz, "now": now}
+        data, context=validation_context(Path(), timezone=tz, now=now)
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
-from eventum_core.testing import InputPluginContract
+from eventum_core.testing import InputPluginContract, validation_context
 from eventum_input_static import StaticConfig, StaticInput
 
 NY = ZoneInfo("America/New_York")
@@ -21,7 +21,7 @@ NOW = datetime(2024, 3, 10, 3, 30, tzinfo=NY)  # just after the spring-forward g
 def make(data: dict[str, Any], tmp_path: Path, *, now: datetime = NOW, **ctx: Any) -> StaticInput:
     tz = now.tzinfo or UTC
     config = StaticConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": tz, "now": now}
+        data, context=validation_context(tmp_path, timezone=tz, now=now)
     )
     context = PluginContext(
         generator_id="t",

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
-from eventum_core.testing import InputPluginContract
+from eventum_core.testing import InputPluginContract, validation_context
 from eventum_input_time_patterns import TimePatternsConfig, TimePatternsInput
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
@@ -58,7 +58,7 @@ def make(
     ]
     tz = now.tzinfo or UTC
     config = TimePatternsConfig.model_validate(
-        {"patterns": names}, context={"base_path": tmp_path, "timezone": tz, "now": now}
+        {"patterns": names}, context=validation_context(tmp_path, timezone=tz, now=now)
     )
     context = PluginContext(
         generator_id="t",
@@ -336,7 +336,7 @@ spreader.parameters:
 
 def test_config_fields(tmp_path: Path) -> None:
     name = write(tmp_path, pattern())
-    context = {"base_path": tmp_path, "timezone": UTC, "now": NOW}
+    context = validation_context(tmp_path, now=NOW)
     config = TimePatternsConfig.model_validate({"patterns": [name]}, context=context)
     assert config.patterns == [tmp_path / name]
     assert config.tags == ()
@@ -453,16 +453,16 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_patterns_must_not_be_empty(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="at least 1"):
-        TimePatternsConfig.model_validate({"patterns": []}, context={"base_path": tmp_path})
+        TimePatternsConfig.model_validate({"patterns": []}, context=validation_context(tmp_path))
 
 
 def test_patterns_required_and_extra_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="patterns"):
-        TimePatternsConfig.model_validate({}, context={"base_path": tmp_path})
+        TimePatternsConfig.model_validate({}, context=validation_context(tmp_path))
     name = write(tmp_path, pattern())
     with pytest.raises(ValidationError, match="Extra inputs"):
         TimePatternsConfig.model_validate(
-            {"patterns": [name], "other": 1}, context={"base_path": tmp_path}
+            {"patterns": [name], "other": 1}, context=validation_context(tmp_path)
         )
 
 

@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
-from eventum_core.testing import InputPluginContract
+from eventum_core.testing import InputPluginContract, validation_context
 from eventum_input_timer import TimerConfig, TimerInput
 
 NY = ZoneInfo("America/New_York")
@@ -21,7 +21,7 @@ NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 def config(data: dict[str, Any], *, tz: Any = UTC, now: datetime = NOW) -> TimerConfig:
     return TimerConfig.model_validate(
-        data, context={"base_path": Path(), "timezone": tz, "now": now}
+        data, context=validation_context(Path(), timezone=tz, now=now)
     )
 
 

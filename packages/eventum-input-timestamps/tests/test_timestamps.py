@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import InputPlugin, PluginContext
-from eventum_core.testing import InputPluginContract
+from eventum_core.testing import InputPluginContract, validation_context
 from eventum_input_timestamps import TimestampsConfig, TimestampsInput
 
 NY = ZoneInfo("America/New_York")
@@ -20,7 +20,7 @@ NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 def config(data: dict[str, Any], base: Path, *, tz: Any = UTC) -> TimestampsConfig:
     return TimestampsConfig.model_validate(
-        data, context={"base_path": base, "timezone": tz, "now": NOW}
+        data, context=validation_context(base, timezone=tz, now=NOW)
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import clickhouse_connect
 
 from eventum_core import PluginContext
+from eventum_core.testing import validation_context
 from eventum_output_clickhouse import ClickHouseOutput, ClickHouseOutputConfig
 
 # chDB hosts one on-disk engine per process: every test shares it, each with its own tables.
@@ -42,7 +43,7 @@ def rows(table: str, columns: str = "id, level, msg", order: str = "id") -> list
 
 def validate(base_path: Path, data: dict[str, Any]) -> ClickHouseOutputConfig:
     return ClickHouseOutputConfig.model_validate(
-        data, context={"base_path": base_path, "timezone": UTC, "now": NOW}
+        data, context=validation_context(base_path, now=NOW)
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import PluginContext, UserError, WriteError
+from eventum_core.testing import validation_context
 from eventum_output_file import FileOutput, FileOutputConfig
 
 NOW = datetime(2025, 1, 2, tzinfo=UTC)
@@ -21,9 +22,7 @@ pytestmark = pytest.mark.anyio
 
 
 def validate(tmp_path: Path, data: dict[str, Any]) -> FileOutputConfig:
-    return FileOutputConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": UTC, "now": NOW}
-    )
+    return FileOutputConfig.model_validate(data, context=validation_context(tmp_path, now=NOW))
 
 
 def make(tmp_path: Path, **data: Any) -> FileOutput:

@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from eventum_core import PluginContext, WriteError
-from eventum_core.testing import OutputPluginContract, run_generator
+from eventum_core.testing import OutputPluginContract, run_generator, validation_context
 from eventum_core.testing.proxy import ForwardProxy
 from eventum_output_http import HttpOutput, HttpOutputConfig
 
@@ -54,9 +54,7 @@ def server() -> Iterator[HTTPServer]:
 
 
 def validate(tmp_path: Path, data: dict[str, Any]) -> HttpOutputConfig:
-    return HttpOutputConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": UTC, "now": NOW}
-    )
+    return HttpOutputConfig.model_validate(data, context=validation_context(tmp_path, now=NOW))
 
 
 def make(tmp_path: Path, **data: Any) -> HttpOutput:

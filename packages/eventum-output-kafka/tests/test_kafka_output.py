@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from eventum_core import PluginContext, WriteError
-from eventum_core.testing import OutputPluginContract, run_generator
+from eventum_core.testing import OutputPluginContract, run_generator, validation_context
 from eventum_core.testing.net import free_port
 from eventum_output_kafka import KafkaOutput, KafkaOutputConfig
 
@@ -30,9 +30,7 @@ if TYPE_CHECKING:
 
 
 def validate(tmp_path: Path, data: dict[str, Any]) -> KafkaOutputConfig:
-    return KafkaOutputConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": UTC, "now": NOW}
-    )
+    return KafkaOutputConfig.model_validate(data, context=validation_context(tmp_path, now=NOW))
 
 
 def make(tmp_path: Path, broker: Broker, **data: Any) -> KafkaOutput:

@@ -16,7 +16,7 @@ from opensearchpy.exceptions import TransportError
 from pydantic import BaseModel, ValidationError
 
 from eventum_core import PluginContext, WriteError
-from eventum_core.testing import OutputPluginContract, run_generator
+from eventum_core.testing import OutputPluginContract, run_generator, validation_context
 from eventum_core.testing.proxy import ForwardProxy
 from eventum_output_opensearch import OpenSearchOutput, OpenSearchOutputConfig
 from eventum_output_opensearch.plugin import REASON_LENGTH, Failures, describe, read_bulk
@@ -28,7 +28,7 @@ AUTH = {"username": "eventum", "password": "s3cret"}
 
 def validate(tmp_path: Path, data: dict[str, Any]) -> OpenSearchOutputConfig:
     return OpenSearchOutputConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": UTC, "now": NOW}
+        data, context=validation_context(tmp_path, now=NOW)
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import PluginContext, WriteError
-from eventum_core.testing import OutputPluginContract, run_generator
+from eventum_core.testing import OutputPluginContract, run_generator, validation_context
 from eventum_output_tcp import TcpOutput, TcpOutputConfig
 
 if TYPE_CHECKING:
@@ -23,9 +23,7 @@ NOW = datetime(2025, 1, 2, tzinfo=UTC)
 
 
 def validate(tmp_path: Path, data: dict[str, Any]) -> TcpOutputConfig:
-    return TcpOutputConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": UTC, "now": NOW}
-    )
+    return TcpOutputConfig.model_validate(data, context=validation_context(tmp_path, now=NOW))
 
 
 def make(tmp_path: Path, port: int, **data: Any) -> TcpOutput:

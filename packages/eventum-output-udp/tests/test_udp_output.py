@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventum_core import PluginContext, WriteError
-from eventum_core.testing import OutputPluginContract, run_generator
+from eventum_core.testing import OutputPluginContract, run_generator, validation_context
 from eventum_output_udp import UdpOutput, UdpOutputConfig
 
 if TYPE_CHECKING:
@@ -20,9 +20,7 @@ NOW = datetime(2025, 1, 2, tzinfo=UTC)
 
 
 def validate(tmp_path: Path, data: dict[str, Any]) -> UdpOutputConfig:
-    return UdpOutputConfig.model_validate(
-        data, context={"base_path": tmp_path, "timezone": UTC, "now": NOW}
-    )
+    return UdpOutputConfig.model_validate(data, context=validation_context(tmp_path, now=NOW))
 
 
 def make(tmp_path: Path, port: int, **data: Any) -> UdpOutput:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from eventum_core.batch import (
         exact_chunks as exact_chunks,
     )
+    from eventum_core.config.locations import (
+        validation_messages as validation_messages,
+    )
     from eventum_core.config.plugin_config import (
         Encoding as Encoding,
     )
@@ -59,9 +62,6 @@ if TYPE_CHECKING:
     )
     from eventum_core.config.plugin_config import (
         TimestampPattern as TimestampPattern,
-    )
-    from eventum_core.config.locations import (
-        validation_messages as validation_messages,
     )
     from eventum_core.context import (
         PluginContext as PluginContext,

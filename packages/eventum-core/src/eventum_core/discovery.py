@@ -1,7 +1,8 @@
 """Finding plugins: one cached scan of entry points, import only what a config names.
 
 Each kind has an entry-point group; the entry-point name is the name written in YAML. Listing
-reads metadata only. Loading imports one plugin and checks it has what its protocol needs. A plugin
+reads metadata only. Loading imports one plugin and checks it meets its Protocol
+(`protocols.protocol_problem`), registered classes as well as entry points. A plugin
 that is missing gets an install hint; one that fails to import is reported with its distribution
 and version; neither breaks listing. Set EVENTUM_STRICT_PLUGINS=1 to re-raise import errors.
 """
@@ -15,28 +16,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
-
+from eventum_core.context import PluginKind
 from eventum_core.errors import PluginLoadError, PluginNotFoundError
+from eventum_core.protocols import protocol_problem
 
-Kind = Literal["input", "event", "output", "formatter"]
-GROUPS: dict[Kind, str] = {
+GROUPS: dict[PluginKind, str] = {
     "input": "eventum.inputs",
     "event": "eventum.events",
     "output": "eventum.outputs",
     "formatter": "eventum.formatters",
 }
-CLI_GROUP = "eventum.cli"
-
-_REQUIRED: dict[Kind, tuple[str, ...]] = {
-    "input": ("generate", "stop"),
-    "event": ("produce", "close"),
-    "output": ("open", "write", "close"),
-    "formatter": ("format",),
-}
-
 # Formatters shipped inside another kind's distribution, for install hints; any other
 # formatter `x` is expected in `eventum-formatter-x`.
 _FORMATTER_HOMES = {
@@ -47,7 +38,7 @@ _FORMATTER_HOMES = {
 
 @dataclass(frozen=True, slots=True)
 class PluginInfo:
-    kind: Kind
+    kind: PluginKind
     name: str
     target: str
     distribution: str
@@ -55,7 +46,7 @@ class PluginInfo:
     entry_point: EntryPoint | None = None
 
 
-def distribution_for(kind: Kind, name: str) -> str:
+def distribution_for(kind: PluginKind, name: str) -> str:
     """The first-party distribution that would provide a plugin of this kind and name."""
     if kind == "formatter" and name in _FORMATTER_HOMES:
         return _FORMATTER_HOMES[name]
@@ -90,13 +81,13 @@ class Registry:
 
     def __init__(self, *, scan: bool = True) -> None:
         self._scan = scan
-        self._registered: dict[tuple[Kind, str], type[Any]] = {}
-        self._loaded: dict[tuple[Kind, str], type[Any]] = {}
+        self._registered: dict[tuple[PluginKind, str], type[Any]] = {}
+        self._loaded: dict[tuple[PluginKind, str], type[Any]] = {}
 
-    def register(self, kind: Kind, name: str, cls: type[Any]) -> None:
+    def register(self, kind: PluginKind, name: str, cls: type[Any]) -> None:
         self._registered[(kind, name)] = cls
 
-    def infos(self, kind: Kind | None = None) -> list[PluginInfo]:
+    def infos(self, kind: PluginKind | None = None) -> list[PluginInfo]:
         """Installed and registered plugins, sorted, without importing any of them."""
         items = [i for i in (_scan() if self._scan else ()) if kind in (None, i.kind)]
         for (k, name), cls in self._registered.items():
@@ -106,14 +97,18 @@ class Registry:
                 )
         return sorted(items, key=lambda i: (list(GROUPS).index(i.kind), i.name, i.distribution))
 
-    def names(self, kind: Kind) -> list[str]:
+    def names(self, kind: PluginKind) -> list[str]:
         return sorted({i.name for i in self.infos(kind)})
 
-    def load(self, kind: Kind, name: str) -> type[Any]:
+    def load(self, kind: PluginKind, name: str) -> type[Any]:
         """The plugin class, imported on first use; errors name what to install or fix."""
         key = (kind, name)
         if key in self._registered:
-            return self._registered[key]
+            cls = self._registered[key]
+            problem = protocol_problem(kind, cls)
+            if problem:
+                raise PluginLoadError(f"{kind} plugin '{name}' (registered) {problem}")
+            return cls
         if key in self._loaded:
             return self._loaded[key]
         candidates = [i for i in self.infos(kind) if i.name == name and i.entry_point is not None]
@@ -127,11 +122,9 @@ class Registry:
         self._loaded[key] = cls
         return cls
 
-    def _missing_message(self, kind: Kind, name: str) -> str:
-        message = f"{kind} plugin '{name}' is not installed"
+    def _missing_message(self, kind: PluginKind, name: str) -> str:
         dist = distribution_for(kind, name)
-        if dist:
-            message += f": pip install {dist}"
+        message = f"{kind} plugin '{name}' is not installed: pip install {dist}"
         close = difflib.get_close_matches(name, self.names(kind), n=1)
         if close:
             message += f" (did you mean '{close[0]}'?)"
@@ -172,21 +165,8 @@ def load_entry_point(info: PluginInfo) -> type[Any]:
     return cls  # type: ignore[no-any-return]
 
 
-def protocol_problem(kind: Kind, cls: Any) -> str | None:
-    """Why `cls` does not meet the protocol of `kind`, or None."""
-    if not isinstance(cls, type):
-        return f"is not a class ({cls!r})"
-    config = getattr(cls, "Config", None)
-    if not (isinstance(config, type) and issubclass(config, BaseModel)):
-        return "has no `Config` pydantic model"
-    missing = [m for m in _REQUIRED[kind] if not callable(getattr(cls, m, None))]
-    if missing:
-        return f"lacks {', '.join(missing)}"
-    return None
-
-
-def group_by_kind(infos: Iterable[PluginInfo]) -> dict[Kind, list[PluginInfo]]:
-    grouped: dict[Kind, list[PluginInfo]] = defaultdict(list)
+def group_by_kind(infos: Iterable[PluginInfo]) -> dict[PluginKind, list[PluginInfo]]:
+    grouped: dict[PluginKind, list[PluginInfo]] = defaultdict(list)
     for info in infos:
         grouped[info.kind].append(info)
     return grouped

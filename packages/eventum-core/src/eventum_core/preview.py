@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from eventum_core.batch import TIMESTAMP_DTYPE, TimestampBatch
-from eventum_core.config.generator import GeneratorPlan, PluginSpec
+from eventum_core.config.generator import GeneratorPlan, InputSpec, PluginSpec
 from eventum_core.context import PluginContext
 from eventum_core.pipeline.merge import merge_inputs
 
@@ -22,28 +22,17 @@ SPANS = 100
 _CHUNK = 10_000
 
 
-def plugin_context(plan: GeneratorPlan, spec: PluginSpec, logger: Any = None) -> PluginContext:
-    """The context a preview builds a plugin with: sample mode, the plan's `skip_past`."""
-    p = plan.parameters
-    return PluginContext(
-        generator_id=p.id,
-        kind=spec.kind,
-        name=spec.name,
-        index=spec.index,
-        base_path=plan.base_path,
-        timezone=p.zone,
-        started_at=plan.started_at,
-        live_mode=False,
-        skip_past=p.skip_past,
-        seed=p.seed or 0,
-        logger=logger,
-    )
+def plugin_context(
+    plan: GeneratorPlan, spec: PluginSpec[Any, Any], logger: Any = None
+) -> PluginContext:
+    """The context a preview builds a plugin with: the run's, in sample mode."""
+    return plan.context(spec, seed=plan.parameters.seed or 0, live_mode=False, logger=logger)
 
 
-def scheduled_inputs(plan: GeneratorPlan) -> list[PluginSpec]:
+def scheduled_inputs(plan: GeneratorPlan) -> list[InputSpec]:
     """Inputs that make timestamps from a schedule; interactive ones (HTTP) wait for requests,
     so a preview leaves them out rather than opening their servers."""
-    return [s for s in plan.inputs if not getattr(s.cls, "interactive", False)]
+    return [s for s in plan.inputs if not s.traits["interactive"]]
 
 
 def sample_timestamps(plan: GeneratorPlan, size: int) -> tuple[Any, Any]:
@@ -95,7 +84,7 @@ def timestamp_batch(plan: GeneratorPlan, stamps: Any, sources: Any = None) -> Ti
     return TimestampBatch(
         timestamps=np.asarray(stamps, dtype=TIMESTAMP_DTYPE),
         sources=np.asarray(sources, dtype=np.uint16),
-        input_tags=[tuple(getattr(s.config, "tags", ())) for s in plan.inputs],
+        input_tags=plan.input_tags,
         timezone=plan.parameters.zone,
     )
 

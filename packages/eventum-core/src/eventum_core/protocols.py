@@ -3,22 +3,33 @@
 A plugin is a class registered under an entry point (`eventum.inputs`, `eventum.events`,
 `eventum.outputs`, `eventum.formatters`); the entry-point name is the name users write in YAML.
 Core validates the plugin's section of the config with the class's `Config` model (a pydantic
-model, usually a subclass of `PluginConfig`), then calls `Plugin(config, context)`.
+model, usually a subclass of `PluginConfig`; for outputs always of `OutputConfig`), then calls
+`Plugin(config, context)`.
 
 Every call handles a batch: per-item calls cap a Python pipeline's throughput.
+
+What a plugin must have are the methods of its Protocol and a `Config` class attribute (written
+below as a read-only property, so that a plugin's own narrower model matches); what it may declare
+are the Protocol's traits, boolean attributes written below with their defaults. The loader derives
+both from these classes (`required_methods`, `traits`, `protocol_problem`), so a new trait is one
+line here. A plugin may subclass its Protocol to inherit the defaults (and be checked against it
+by mypy); core reads the traits with their defaults either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from eventum_core.config.plugin_config import OutputConfig
+
 if TYPE_CHECKING:
     from eventum_core.batch import Formatted, Produced, TimestampBatch, Timestamps
-    from eventum_core.context import PluginContext
+    from eventum_core.context import PluginContext, PluginKind
 
 
 @runtime_checkable
@@ -36,8 +47,10 @@ class InputPlugin(Protocol):
     must make it end. Core calls `stop()` on every input when the generator stops.
     """
 
-    Config: ClassVar[type[BaseModel]]
-    interactive: ClassVar[bool]
+    @property
+    def Config(self) -> type[BaseModel]: ...
+
+    interactive: ClassVar[bool] = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 
@@ -54,13 +67,18 @@ class EventPlugin(Protocol):
     whether the source is exhausted. A failure for one timestamp is logged and counted by the
     plugin, never raised: the rest of the batch goes on. It runs in a worker thread.
 
-    Two optional attributes let core spread batches over worker processes in sample mode
-    (`--workers auto`): `parallel_safe` (batches may be produced by separate instances, each with
-    its own `Segment` of the random streams) and `cheap` (producing costs less than shipping the
-    events between processes, so workers would not help). Both default to False.
+    Two traits let core spread batches over worker processes in sample mode (`--workers auto`):
+    `parallel_safe` (batches may be produced by separate instances, each with its own `Segment`
+    of the random streams) and `cheap` (producing costs less than shipping the events between
+    processes, so workers would not help). An instance may set them in `__init__` from its
+    config; core reads them once, after building it.
     """
 
-    Config: ClassVar[type[BaseModel]]
+    @property
+    def Config(self) -> type[BaseModel]: ...
+
+    parallel_safe: bool = False
+    cheap: bool = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 
@@ -80,9 +98,14 @@ class OutputPlugin(Protocol):
     Core calls `write` for one batch at a time, in order, unless the class sets
     `concurrent_writes = True` (order does not matter to the sink and parallel requests help, as
     for HTTP APIs): then up to the output's `concurrency` (else `max_concurrency`) run at once.
+    Its `Config` subclasses `OutputConfig`: formatter, retry, dead letters and concurrency are
+    core's settings, the same for every output.
     """
 
-    Config: ClassVar[type[BaseModel]]
+    @property
+    def Config(self) -> type[OutputConfig]: ...
+
+    concurrent_writes: ClassVar[bool] = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 
@@ -101,7 +124,8 @@ class Formatter(Protocol):
     logs why.
     """
 
-    Config: ClassVar[type[BaseModel]]
+    @property
+    def Config(self) -> type[BaseModel]: ...
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 
@@ -154,3 +178,54 @@ class InstanceState(Protocol):
 
     @property
     def local_states(self) -> Mapping[str, StateStore]: ...
+
+
+PROTOCOLS: Mapping[PluginKind, type] = MappingProxyType(
+    {"input": InputPlugin, "event": EventPlugin, "output": OutputPlugin, "formatter": Formatter}
+)
+CONFIG_BASES: Mapping[PluginKind, type[BaseModel]] = MappingProxyType(
+    {"input": BaseModel, "event": BaseModel, "output": OutputConfig, "formatter": BaseModel}
+)
+
+
+def required_methods(kind: PluginKind) -> tuple[str, ...]:
+    """The methods the Protocol of `kind` defines: what every plugin of that kind has."""
+    protocol = PROTOCOLS[kind]
+    return tuple(n for n, v in vars(protocol).items() if callable(v) and not n.startswith("_"))
+
+
+def trait_defaults(kind: PluginKind) -> Mapping[str, bool]:
+    """The traits the Protocol of `kind` declares, with their defaults."""
+    members = vars(PROTOCOLS[kind]).items()
+    return {n: v for n, v in members if isinstance(v, bool) and not n.startswith("_")}
+
+
+def traits(kind: PluginKind, plugin: object) -> Mapping[str, bool]:
+    """Every trait of `kind` as a plugin class (or instance) declares it, else its default."""
+    return MappingProxyType(
+        {n: bool(getattr(plugin, n, d)) for n, d in trait_defaults(kind).items()}
+    )
+
+
+def protocol_problem(kind: PluginKind, cls: Any) -> str | None:
+    """Why `cls` does not meet the Protocol of `kind`, or None: what the loader and the
+    contract suites (`eventum_core.testing`) both check."""
+    if not isinstance(cls, type):
+        return f"is not a class ({cls!r})"
+    config = getattr(cls, "Config", None)
+    if not (isinstance(config, type) and issubclass(config, BaseModel)):
+        return "has no `Config` pydantic model"
+    base = CONFIG_BASES[kind]
+    if not issubclass(config, base):
+        return (
+            f"has a `Config` ({config.__qualname__}) that does not subclass "
+            f"eventum_core.{base.__name__}"
+        )
+    missing = [m for m in required_methods(kind) if not callable(getattr(cls, m, None))]
+    if missing:
+        return f"lacks {', '.join(missing)}"
+    for name in trait_defaults(kind):
+        value = getattr(cls, name, False)
+        if not isinstance(value, bool):
+            return f"declares `{name}` as {value!r}, not True or False"
+    return None

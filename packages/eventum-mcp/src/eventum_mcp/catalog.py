@@ -8,7 +8,8 @@ from pathlib import Path
 from random import Random
 from typing import TYPE_CHECKING, Any, Literal
 
-from eventum_core.discovery import Kind, Registry
+from eventum_core.context import PluginKind
+from eventum_core.discovery import Registry
 from eventum_core.errors import EventumError
 from eventum_mcp.errors import ToolFailure
 from eventum_mcp.workspace import Workspace
@@ -17,26 +18,27 @@ if TYPE_CHECKING:
     from eventum_core.keyring_secrets import Keyring
     from eventum_mcp.tools import ToolMaker
 
-PluginKind = Literal["input", "event", "output"]
-
-PLUGIN_KINDS: tuple[Kind, ...] = ("input", "event", "output")
+ListedKind = Literal["input", "event", "output"]
+"""The kinds `list_plugins` names (a subset of core's `PluginKind`: formatters have their own
+tools)."""
+PLUGIN_KINDS: tuple[ListedKind, ...] = ("input", "event", "output")
 MAX_SAMPLE_BYTES = 32 * 1024 * 1024
 EXAMPLE_ROWS = 5
 
 
-def plugin_names(registry: Registry, kind: Kind | None) -> dict[str, list[str]]:
+def plugin_names(registry: Registry, kind: ListedKind | None) -> dict[str, list[str]]:
     kinds = PLUGIN_KINDS if kind is None else (kind,)
     return {k: registry.names(k) for k in kinds}
 
 
-def _load(registry: Registry, kind: Kind, name: str) -> type[Any]:
+def _load(registry: Registry, kind: PluginKind, name: str) -> type[Any]:
     try:
         return registry.load(kind, name)
     except EventumError as error:
         raise ToolFailure(str(error)) from None
 
 
-def config_schema(registry: Registry, kind: Kind, name: str) -> dict[str, Any]:
+def config_schema(registry: Registry, kind: PluginKind, name: str) -> dict[str, Any]:
     """The JSON schema of the plugin's `Config` model: what goes under its name in YAML."""
     config = _load(registry, kind, name).Config
     try:
@@ -67,7 +69,7 @@ def generator_schema(registry: Registry) -> dict[str, Any]:
     """The generator.yml envelope: which sections, and which plugin names may appear in each.
     Each plugin's own options come from its config schema (`get_plugin_schema`)."""
 
-    def one_of(kind: Kind, extra: str = "") -> dict[str, Any]:
+    def one_of(kind: PluginKind, extra: str = "") -> dict[str, Any]:
         return {
             "type": "object",
             "description": (
@@ -153,12 +155,12 @@ def register(
     """The tools that say what is installed, its schemas, samples and secret names."""
 
     @tool()
-    def list_plugins(kind: PluginKind | None = None) -> dict[str, list[str]]:
+    def list_plugins(kind: ListedKind | None = None) -> dict[str, list[str]]:
         """Installed input, event and output plugin names by kind (one kind if given)."""
         return plugin_names(registry, kind)
 
     @tool()
-    def get_plugin_schema(kind: PluginKind, name: str) -> dict[str, Any]:
+    def get_plugin_schema(kind: ListedKind, name: str) -> dict[str, Any]:
         """JSON schema of a plugin's options: what goes under its name in generator.yml."""
         return config_schema(registry, kind, name)
 

@@ -14,19 +14,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eventum_core import UserError, startup
+from eventum_core import UserError, gc_pause
 from eventum_core import logging as eventum_logging
+from eventum_core.cli.errors import print_error
 from eventum_core.cli.session import (
     EXIT_FAILED,
     EXIT_USAGE,
-    error_line,
     internal_error,
     parameters_from,
     progress_printer,
     report,
 )
 from eventum_core.config.generation import GeneratorParameters
-from eventum_core.config.generator import GeneratorPlan, load_plan
+from eventum_core.config.generator import GeneratorPlan, PluginSpec, load_plan
 from eventum_core.discovery import Registry
 
 
@@ -49,7 +49,7 @@ def run_on_cluster(
         used: dict[str, str] = {}
         plan = load_plan(parameters, registry=Registry(), secrets=_recording(cryptfile, used))
     except UserError as error:
-        error_line(str(error))
+        print_error(str(error))
         return EXIT_USAGE
     except Exception as error:
         return internal_error(error, verbosity)
@@ -57,17 +57,18 @@ def run_on_cluster(
 
     try:
         cluster.connect(address, verbosity=verbosity)
-        classes = [s.cls for s in (*plan.inputs, plan.event)]
+        specs: list[PluginSpec[Any, Any]] = [*plan.inputs, plan.event]
+        classes: list[Any] = [s.cls for s in specs]
         classes += [c for o in plan.outputs for c in (o.plugin.cls, o.formatter.cls)]
         cluster.check_nodes(cluster.distributions_of(classes))
         count = _segment_count(segments, plan)
     except UserError as error:
-        error_line(str(error))
+        print_error(str(error))
         return EXIT_USAGE
     except Exception as error:
         return internal_error(error, verbosity)
     show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
-    startup.end()
+    gc_pause.resume()
     from eventum_ray.driver import Driver
     from eventum_ray.segment import SegmentSpec
 
@@ -81,7 +82,7 @@ def run_on_cluster(
     if show:
         print(file=sys.stderr)
     if isinstance(outcome, str):
-        error_line(outcome)
+        print_error(outcome)
         return EXIT_FAILED
     return report(outcome, parameters)
 

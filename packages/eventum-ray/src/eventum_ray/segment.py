@@ -90,7 +90,7 @@ def _warm_up(plan: GeneratorPlan, seed: int) -> None:
     """Build the event plugin once before a live run starts, so its imports and templates are
     ready and the first events are not late."""
     event = plan.event
-    event.cls(event.config, GeneratorRun(plan, seed).context(event)).close()
+    event.cls(event.config, plan.context(event, seed=seed)).close()
 
 
 def _wait_for_start(progress: Any, index: int) -> str:

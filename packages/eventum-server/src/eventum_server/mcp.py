@@ -34,7 +34,6 @@ class MCPEndpoint:
             from mcp.server.fastmcp.server import StreamableHTTPASGIApp
             from mcp.server.transport_security import TransportSecuritySettings
 
-            from eventum_core.discovery import Registry
             from eventum_mcp.live import LiveOps
             from eventum_mcp.server import build_server
             from eventum_mcp.workspace import Workspace
@@ -64,7 +63,7 @@ class MCPEndpoint:
         server = build_server(
             workspace,
             keyring=application.keyring,
-            registry=Registry(),
+            registry=application.registry,
             live=LiveOps(application, workspace),
             repositories=RepositoriesForMCP(self.repositories),
         )

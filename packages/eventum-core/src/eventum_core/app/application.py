@@ -16,6 +16,7 @@ from eventum_core.app.settings import Settings, load_settings
 from eventum_core.app.startup import StartupEntry, load_startup
 from eventum_core.app.supervisor import ManagedGenerator
 from eventum_core.config.generation import GeneratorParameters
+from eventum_core.discovery import Registry
 from eventum_core.errors import UserError
 from eventum_core.keyring_secrets import Keyring
 from eventum_core.logging import get_logger
@@ -39,9 +40,15 @@ class GeneratorBusy(UserError):
 
 
 class Application:
-    def __init__(self, config_path: Path, settings: Settings) -> None:
+    """`registry` is the one plugin registry of the process: every generator, preview and
+    server route loads plugins through it, so `registry.register` reaches all of them."""
+
+    def __init__(
+        self, config_path: Path, settings: Settings, *, registry: Registry | None = None
+    ) -> None:
         self.config_path = config_path.absolute()
         self.settings = settings
+        self.registry = registry or Registry()
         self.keyring = Keyring(settings.path.keyring_cryptfile)
         self._generators: dict[str, ManagedGenerator] = {}
         self._lock = threading.RLock()
@@ -67,7 +74,9 @@ class Application:
         with self._lock:
             if parameters.id in self._generators:
                 raise GeneratorExists(f"generator '{parameters.id}' already exists")
-            generator = ManagedGenerator(parameters, secrets=self.keyring.resolver())
+            generator = ManagedGenerator(
+                parameters, registry=self.registry, secrets=self.keyring.resolver()
+            )
             self._generators[parameters.id] = generator
             return generator
 
@@ -76,7 +85,9 @@ class Application:
             current = self.get(parameters.id)
             if current.active:
                 raise GeneratorBusy(f"generator '{parameters.id}' is running: stop it first")
-            generator = ManagedGenerator(parameters, secrets=self.keyring.resolver())
+            generator = ManagedGenerator(
+                parameters, registry=self.registry, secrets=self.keyring.resolver()
+            )
             self._generators[parameters.id] = generator
             return generator
 

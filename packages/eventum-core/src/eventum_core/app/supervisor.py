@@ -47,9 +47,14 @@ class ManagedGenerator:
     """One generator and the thread it runs in; restartable once it has ended."""
 
     def __init__(
-        self, parameters: GeneratorParameters, *, secrets: SecretResolver | None = None
+        self,
+        parameters: GeneratorParameters,
+        *,
+        registry: Registry,
+        secrets: SecretResolver | None = None,
     ) -> None:
         self.parameters = parameters
+        self.registry = registry
         self.secrets = secrets
         self.status = Status.IDLE
         self.error: str | None = None
@@ -126,7 +131,7 @@ class ManagedGenerator:
     def _main(self) -> None:
         structlog.contextvars.bind_contextvars(generator=self.id)
         try:
-            plan = load_plan(self.parameters, registry=Registry(), secrets=self.secrets)
+            plan = load_plan(self.parameters, registry=self.registry, secrets=self.secrets)
             if self._stop_requested:
                 self._end(Status.STOPPED, None)
                 return

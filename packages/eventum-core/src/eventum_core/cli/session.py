@@ -89,7 +89,7 @@ def run_on_cluster(address: str, segments: str) -> Callable[..., int]:
 
 
 def _no_cluster_runner(options: dict[str, Any], **_: Any) -> int:
-    error_line("--cluster needs eventum-ray, which is not installed: pip install eventum-ray")
+    print_error("--cluster needs eventum-ray, which is not installed: pip install eventum-ray")
     return EXIT_USAGE
 
 

@@ -3,39 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.locations import LineIndex, describe
-from eventum_core.config.plugin_config import FormatterSpec
+from eventum_core.config.plugin_config import InputConfig, OutputConfig, ValidationContext
 from eventum_core.config.yaml_source import load_yaml_file
-from eventum_core.discovery import Kind, Registry
+from eventum_core.context import PluginContext, PluginKind, Segment
+from eventum_core.discovery import Registry
 from eventum_core.errors import ConfigError
+from eventum_core.protocols import EventPlugin, Formatter, InputPlugin, OutputPlugin, traits
 from eventum_core.secrets import SecretResolver
 
 CONFIG_FILENAME = "generator.yml"
 
+P = TypeVar("P")
+C = TypeVar("C", bound=BaseModel)
+
 
 @dataclass(frozen=True, slots=True)
-class PluginSpec:
-    """One plugin of a generator: its class, validated config and place in the file."""
+class PluginSpec(Generic[P, C]):
+    """One plugin of a generator: its class, validated config, place in the file, and the
+    traits its class declares (`protocols.traits`, read once here)."""
 
-    kind: Kind
+    kind: PluginKind
     name: str
     index: int
-    cls: type[Any]
-    config: BaseModel
+    cls: type[P]
+    config: C
+    traits: Mapping[str, bool] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "traits", traits(self.kind, self.cls))
+
+
+InputSpec = PluginSpec[InputPlugin, BaseModel]
+EventSpec = PluginSpec[EventPlugin, BaseModel]
+FormatterPluginSpec = PluginSpec[Formatter, BaseModel]
 
 
 @dataclass(frozen=True, slots=True)
 class OutputSpec:
-    plugin: PluginSpec
-    formatter: PluginSpec
+    plugin: PluginSpec[OutputPlugin, OutputConfig]
+    formatter: FormatterPluginSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +61,45 @@ class GeneratorPlan:
     source: Path
     base_path: Path
     started_at: datetime
-    inputs: tuple[PluginSpec, ...]
-    event: PluginSpec
+    inputs: tuple[InputSpec, ...]
+    event: EventSpec
     outputs: tuple[OutputSpec, ...]
+
+    @property
+    def input_tags(self) -> list[tuple[str, ...]]:
+        """Each input's `tags`, by input index, as event plugins see them in a batch."""
+        return [s.config.tags if isinstance(s.config, InputConfig) else () for s in self.inputs]
+
+    def context(
+        self,
+        spec: PluginSpec[Any, Any],
+        *,
+        seed: int,
+        live_mode: bool | None = None,
+        logger: Any = None,
+        run_id: str = "",
+    ) -> PluginContext:
+        """The context `spec`'s plugin is built with, in a run (live mode as the parameters
+        say) or a preview (`live_mode=False`). Every segment computes the same timestamps;
+        only the event plugin's random streams are the segment's own."""
+        p = self.parameters
+        live = p.live_mode if live_mode is None else live_mode
+        segment = p.segment if spec.kind == "event" else None
+        return PluginContext(
+            generator_id=p.id,
+            kind=spec.kind,
+            name=spec.name,
+            index=spec.index,
+            base_path=self.base_path,
+            timezone=p.zone,
+            started_at=self.started_at,
+            live_mode=live,
+            skip_past=live and p.skip_past,
+            seed=seed,
+            segment=Segment(segment.index, segment.count) if segment else Segment(),
+            logger=logger,
+            run_id=run_id,
+        )
 
 
 def find_config_file(path: Path) -> Path:
@@ -81,7 +132,7 @@ def load_plan(
         )
     tz = parameters.zone
     started_at = now or parameters.started_at or datetime.now(tz)
-    context = {"base_path": source.parent, "timezone": tz, "now": started_at}
+    context = ValidationContext(base_path=source.parent, timezone=tz, now=started_at)
     checker = _Checker(source, lines, registry, context)
 
     inputs = tuple(
@@ -101,7 +152,7 @@ def load_plan(
 
 class _Checker:
     def __init__(
-        self, source: Path, lines: LineIndex, registry: Registry, context: Mapping[str, Any]
+        self, source: Path, lines: LineIndex, registry: Registry, context: ValidationContext
     ) -> None:
         self.source, self.lines, self.registry, self.context = source, lines, registry, context
 
@@ -119,7 +170,9 @@ class _Checker:
             )
         return value
 
-    def plugin(self, kind: Kind, item: Any, loc: list[str | int], index: int) -> PluginSpec:
+    def plugin(
+        self, kind: PluginKind, item: Any, loc: list[str | int], index: int
+    ) -> PluginSpec[Any, Any]:
         dotted = f"{loc[0]}[{loc[1]}]" if len(loc) > 1 else str(loc[0])
         if not isinstance(item, dict) or len(item) != 1:
             raise ConfigError(
@@ -141,9 +194,7 @@ class _Checker:
 
     def output(self, item: Any, loc: list[str | int], index: int) -> OutputSpec:
         spec = self.plugin("output", item, loc, index)
-        formatter: FormatterSpec = getattr(spec.config, "formatter", None) or FormatterSpec(
-            format="plain"
-        )
+        formatter = spec.config.formatter  # the loader checked that it is an OutputConfig
         floc = [*loc, spec.name, "formatter"]
         try:
             fcls = self.registry.load("formatter", formatter.format)
@@ -156,7 +207,7 @@ class _Checker:
         self, model: type[BaseModel], raw: dict[str, Any], loc: list[str | int]
     ) -> BaseModel:
         try:
-            return model.model_validate(raw, context=dict(self.context))
+            return model.model_validate(raw, context=ValidationContext(**self.context))
         except ValidationError as error:
             messages = describe(error, source=self.source, prefix=loc, lines=self.lines)
             raise ConfigError("\n".join(messages)) from None

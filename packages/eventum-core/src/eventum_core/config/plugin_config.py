@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import codecs
 import re
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+
+class ValidationContext(TypedDict):
+    """What core passes to every plugin config's validators (`model_validate(context=...)`):
+    the generator.yml folder paths resolve against, the generator's timezone and start time.
+    Tests build one with `eventum_core.testing.validation_context`."""
+
+    base_path: Path
+    timezone: tzinfo
+    now: datetime
 
 
 def _resolve(value: Path, info: ValidationInfo) -> Path:

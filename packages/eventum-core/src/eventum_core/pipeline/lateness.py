@@ -21,6 +21,7 @@ class LagStats:
     count: int = 0
     late: int = 0  # later than one second
     max_us: int = 0
+    latest_us: int = 0  # the largest lag in the batch recorded last: how far behind it is now
     _buckets: Any = field(default_factory=lambda: np.zeros(_BUCKETS + 1, dtype=np.int64))
 
     def record(self, timestamps: Any, now_us: int) -> None:
@@ -29,7 +30,8 @@ class LagStats:
         np.maximum(lag, 0, out=lag)
         self.count += len(lag)
         self.late += int(np.count_nonzero(lag > LATE_US))
-        self.max_us = max(self.max_us, int(lag.max()) if len(lag) else 0)
+        self.latest_us = int(lag.max()) if len(lag) else 0
+        self.max_us = max(self.max_us, self.latest_us)
         index = np.floor(np.log2(lag + 1) * _STEPS_PER_DOUBLING).astype(np.int64)
         np.minimum(index, _BUCKETS, out=index)
         self._buckets += np.bincount(index, minlength=_BUCKETS + 1)

@@ -1,10 +1,13 @@
-"""Producing events in worker processes, so a CPU-bound event plugin uses every core.
+"""The producers of the event stage: this process's plugin instance and, when a CPU-bound event
+plugin can use every core, forked worker processes with their own.
 
-Batches go to producers round-robin and come back in the order they were sent, so the stream
-keeps its order. Producer `i` has its own plugin with `Segment(i, n)`: its random streams are its
-own and repeatable, so a seeded run gives the same bytes for the same number of workers. Producer
-0 is this process (it has spare time: the rest of the pipeline is light), the others are forked.
-State the plugin keeps (the template plugin's `shared`) is per producer.
+In-process production is the one-producer case. Batches go to producers round-robin and come
+back in the order they were sent, so the stream keeps its order. Producer `i` has its own plugin
+with `Segment(i, n)`: its random streams are its own and repeatable, so a seeded run gives the
+same bytes for the same number of workers. Producer 0 is this process (it has spare time: the
+rest of the pipeline is light); it produces a batch when its result is asked for, in a worker
+thread, while the other producers work on theirs. State the plugin keeps (the template plugin's
+`shared`) is per producer.
 
 Workers are forked while the process has a single thread (before outputs open), which starts them
 in milliseconds with every module already imported; otherwise they are spawned.
@@ -19,7 +22,6 @@ import multiprocessing
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -28,11 +30,18 @@ import anyio
 from eventum_core import logging as eventum_logging
 from eventum_core.batch import Produced, TimestampBatch
 from eventum_core.context import PluginContext, Segment
+from eventum_core.protocols import EventPlugin
 
 
-@dataclasses.dataclass(frozen=True)
-class _Failure:
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProduceFailed:
+    """What a producer made of a batch when `produce` raised (or its process died)."""
+
     reason: str
+
+    @classmethod
+    def of(cls, error: BaseException) -> ProduceFailed:
+        return cls(f"{type(error).__name__}: {error}")
 
 
 def _serve(
@@ -49,12 +58,15 @@ def _serve(
             try:
                 conn.send(plugin.produce(batch))
             except Exception as error:
-                conn.send(_Failure(f"{type(error).__name__}: {error}"))
+                conn.send(ProduceFailed.of(error))
     except EOFError:
         pass  # the parent went away
     finally:
         plugin.close()
         conn.close()
+
+
+Result = Produced | ProduceFailed
 
 
 class EventWorkers:
@@ -63,7 +75,23 @@ class EventWorkers:
     one-process run) and `count - 1` forked processes, each with its own instance of the plugin."""
 
     def __init__(
-        self, local: Any, cls: type[Any], config: Any, context: PluginContext, count: int
+        self,
+        local: EventPlugin,
+        cls: type[EventPlugin],
+        config: Any,
+        context: PluginContext,
+        count: int = 1,
+    ) -> None:
+        self._local = local
+        self._conns: list[Connection] = []
+        self._processes: list[Any] = []
+        self._next = 0
+        self._in_flight: deque[tuple[TimestampBatch, Callable[[], Any]]] = deque()
+        if count > 1:
+            self._fork(cls, config, context, count)
+
+    def _fork(
+        self, cls: type[EventPlugin], config: Any, context: PluginContext, count: int
     ) -> None:
         method = "fork" if threading.active_count() == 1 else "spawn"
         gc.freeze()  # the collector leaves what exists now alone, so forked pages stay shared
@@ -73,10 +101,6 @@ class EventWorkers:
             for f in dataclasses.fields(context)
             if f.name != "logger"
         }
-        self._local = local
-        self._here = ThreadPoolExecutor(1, thread_name_prefix=f"event-{context.generator_id}")
-        self._conns: list[Connection] = []
-        self._processes = []
         # Producer `index` of this segment of the run is producer `base.index + base.count *
         # index` of the whole run: it gets the batches and random streams it would get there.
         base = context.segment
@@ -93,8 +117,6 @@ class EventWorkers:
             child.close()
             self._conns.append(parent)
             self._processes.append(process)
-        self._next = 0
-        self._in_flight: deque[tuple[TimestampBatch, Callable[[], Any]]] = deque()
 
     @property
     def count(self) -> int:
@@ -102,8 +124,9 @@ class EventWorkers:
 
     @property
     def full(self) -> bool:
-        """One batch per producer in flight, and one waiting, keep every one busy."""
-        return len(self._in_flight) > self.count
+        """Every producer has a batch and, with worker processes, one more waits so that none
+        idles while this process produces its own. One producer takes each batch at once."""
+        return len(self._in_flight) >= (self.count + 1 if self._processes else 1)
 
     @property
     def busy(self) -> bool:
@@ -112,27 +135,26 @@ class EventWorkers:
     async def submit(self, batch: TimestampBatch) -> None:
         slot, self._next = self._next, (self._next + 1) % self.count
         if slot == 0:
-            self._in_flight.append((batch, self._here.submit(self._local.produce, batch).result))
+            self._in_flight.append((batch, lambda: self._local.produce(batch)))
             return
         conn = self._conns[slot - 1]
         await anyio.to_thread.run_sync(conn.send, batch)
         self._in_flight.append((batch, conn.recv))
 
-    async def result(self) -> tuple[TimestampBatch, Produced | str]:
+    async def result(self) -> tuple[TimestampBatch, Result]:
         """The oldest batch sent and what its producer made of it (or why it failed)."""
         batch, wait = self._in_flight.popleft()
         try:
-            reply = await anyio.to_thread.run_sync(wait)
+            reply: Result = await anyio.to_thread.run_sync(wait)
         except EOFError:
-            return batch, "event worker process died"
+            return batch, ProduceFailed("event worker process died")
         except Exception as error:  # from this process's own instance
-            return batch, f"{type(error).__name__}: {error}"
-        return batch, reply.reason if isinstance(reply, _Failure) else reply
+            return batch, ProduceFailed.of(error)
+        return batch, reply
 
     def close(self) -> None:
         """End the workers. Batches still in flight were not asked for (the run stopped early):
         their workers are killed rather than left blocked on sending results nobody reads."""
-        self._here.shutdown(wait=True, cancel_futures=True)
         if self._in_flight:
             for process in self._processes:
                 process.kill()

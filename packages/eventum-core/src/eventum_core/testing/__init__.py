@@ -8,9 +8,17 @@ from eventum_core.testing.contracts import (
     InputPluginContract,
     OutputPluginContract,
 )
-from eventum_core.testing.harness import CollectedRun, CollectOutput, make_context, run_generator
+from eventum_core.testing.harness import (
+    NOW,
+    CollectedRun,
+    CollectOutput,
+    make_context,
+    run_generator,
+    validation_context,
+)
 
 __all__ = [
+    "NOW",
     "CollectOutput",
     "CollectedRun",
     "EventPluginContract",
@@ -19,4 +27,5 @@ __all__ = [
     "OutputPluginContract",
     "make_context",
     "run_generator",
+    "validation_context",
 ]

@@ -11,7 +11,7 @@ A subclass gets the checks below for free; a third-party plugin gets the same on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from importlib.metadata import entry_points
 from itertools import islice
 from pathlib import Path
@@ -24,10 +24,9 @@ from pydantic import BaseModel, ValidationError
 
 from eventum_core.batch import TIMESTAMP_DTYPE, Formatted, Produced, TimestampBatch
 from eventum_core.context import PluginKind
-from eventum_core.discovery import GROUPS, protocol_problem
-from eventum_core.testing.harness import make_context
-
-NOW = datetime(2024, 1, 1, tzinfo=UTC)
+from eventum_core.discovery import GROUPS
+from eventum_core.protocols import protocol_problem
+from eventum_core.testing.harness import NOW, make_context, validation_context
 
 
 class _PluginContract:
@@ -36,13 +35,10 @@ class _PluginContract:
     entry_point: ClassVar[str]
     valid_config: ClassVar[dict[str, Any]] = {}
 
-    def validation_context(self, base_path: Path) -> dict[str, Any]:
-        return {"base_path": base_path, "timezone": UTC, "now": NOW}
-
     def make_config(self, base_path: Path, **overrides: Any) -> BaseModel:
         data = {**self.valid_config, **overrides}
         config: BaseModel = self.plugin_class.Config.model_validate(
-            data, context=self.validation_context(base_path)
+            data, context=validation_context(base_path)
         )
         return config
 

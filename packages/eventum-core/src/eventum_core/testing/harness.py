@@ -13,12 +13,23 @@ import yaml
 
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import GeneratorPlan, OutputSpec, PluginSpec, load_plan
-from eventum_core.config.plugin_config import OutputConfig
+from eventum_core.config.plugin_config import OutputConfig, ValidationContext
 from eventum_core.context import PluginContext, PluginKind
 from eventum_core.discovery import Registry
 from eventum_core.formatters import NoOptions, PlainFormatter
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun, RunResult
+from eventum_core.protocols import OutputPlugin
+
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def validation_context(
+    base_path: Path | None = None, *, timezone: Any = UTC, now: datetime = NOW
+) -> ValidationContext:
+    """The context a plugin's `Config.model_validate(..., context=...)` gets from core; by
+    default the current folder, UTC, and 2024-01-01 as "now"."""
+    return ValidationContext(base_path=base_path or Path(), timezone=timezone, now=now)
 
 
 def make_context(
@@ -43,7 +54,7 @@ def make_context(
     )
 
 
-class CollectOutput:
+class CollectOutput(OutputPlugin):
     """An output that keeps what it is given, in order, in memory."""
 
     Config: ClassVar[type[OutputConfig]] = OutputConfig

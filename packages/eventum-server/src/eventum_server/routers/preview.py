@@ -21,8 +21,8 @@ from eventum_core.app.application import Application
 from eventum_core.app.confinement import folder_name, generator_folder
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import GeneratorPlan, load_plan
+from eventum_core.config.plugin_config import ValidationContext
 from eventum_core.context import PluginContext
-from eventum_core.discovery import Registry
 from eventum_core.logging import get_logger
 from eventum_core.preview import (
     Recorder,
@@ -79,7 +79,7 @@ def plan_for(
     )
     if not parameters.path.is_file():
         raise HTTPException(404, f"generator config '{name}' not found")
-    return load_plan(parameters, registry=Registry(), secrets=app.keyring.resolver())
+    return load_plan(parameters, registry=app.registry, secrets=app.keyring.resolver())
 
 
 @router.post("/{name}/input-plugins/generate")
@@ -249,11 +249,11 @@ _state_routes("/{name}/event-plugin/template/state/global", "global")
 @router.post("/{name}/formatter/format")
 def format_events(name: str, app: App, body: FormatRequest) -> dict[str, Any]:
     folder = generator_folder(app.settings.path.generators_dir, name)
-    cls = Registry().load("formatter", body.format)
+    cls = app.registry.load("formatter", body.format)
     zone = ZoneInfo(app.settings.generation.timezone)
     now = datetime.now(zone)
     config = cls.Config.model_validate(
-        body.options, context={"base_path": folder, "timezone": zone, "now": now}
+        body.options, context=ValidationContext(base_path=folder, timezone=zone, now=now)
     )
     context = PluginContext(
         generator_id=f"preview-{name}",

@@ -1,0 +1,101 @@
+"""The event stage: timestamp batches in, chunks of events out, through the producers of
+`EventWorkers` (one in-process producer unless the plugin can be split across processes).
+
+`max_events` is exact: the chunk that reaches it is cut, and the run stops. A chunk waits for
+room in the byte budget (`queue.max_event_bytes`) before it is queued for the outputs.
+"""
+
+from __future__ import annotations
+
+import os
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from eventum_core.batch import TimestampBatch
+from eventum_core.config.generation import GeneratorParameters
+from eventum_core.logging import get_logger
+from eventum_core.pipeline.budget import ByteBudget
+from eventum_core.pipeline.control import EventChunk, RunControl
+from eventum_core.pipeline.counters import EventCounters
+from eventum_core.pipeline.workers import EventWorkers, ProduceFailed, Result
+from eventum_core.protocols import EventPlugin, traits
+
+log = get_logger()
+
+
+def worker_count(parameters: GeneratorParameters, plugin: EventPlugin, name: str) -> int:
+    """Producers for the event stage: all cores in sample mode when the plugin can be split
+    (its traits, read once from the built instance: they may depend on its config)."""
+    p = parameters
+    event = traits("event", plugin)
+    if p.workers == "auto":
+        # A cheap plugin: workers would cost more than they save.
+        if p.live_mode or event["cheap"] or not event["parallel_safe"]:
+            return 1
+        return len(os.sched_getaffinity(0))
+    if p.workers > 1 and not event["parallel_safe"]:
+        log.warning(
+            "this event plugin cannot be split across processes; using one",
+            generator=p.id,
+            plugin=name,
+        )
+        return 1
+    return p.workers
+
+
+class EventStage:
+    def __init__(
+        self,
+        parameters: GeneratorParameters,
+        workers: EventWorkers,
+        control: RunControl,
+        counters: EventCounters,
+        budget: ByteBudget,
+    ) -> None:
+        self.parameters, self.workers, self.control = parameters, workers, control
+        self.counters, self.budget = counters, budget
+
+    async def run(
+        self,
+        receive: MemoryObjectReceiveStream[TimestampBatch],
+        send: MemoryObjectSendStream[EventChunk],
+    ) -> None:
+        workers = self.workers
+        async with receive, send:
+            try:
+                async for batch in receive:
+                    await workers.submit(batch)
+                    if workers.full and not await self._take(*await workers.result(), send):
+                        return
+                while workers.busy:
+                    if not await self._take(*await workers.result(), send):
+                        return
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(workers.close)
+
+    async def _take(
+        self, batch: TimestampBatch, produced: Result, send: MemoryObjectSendStream[EventChunk]
+    ) -> bool:
+        """Count and pass on what the event plugin made of a batch; False once the run ends."""
+        counters = self.counters
+        if isinstance(produced, ProduceFailed):
+            log.error("event plugin failed", generator=self.parameters.id, reason=produced.reason)
+            counters.produce_failed += len(batch)
+            return True
+        limit = self.parameters.max_events
+        events = produced.events
+        if limit is not None and counters.produced + len(events) >= limit:
+            events = events[: limit - counters.produced]
+        counters.produced += len(events)
+        counters.produce_failed += produced.failed
+        counters.dropped += produced.dropped
+        if events:
+            size = self.budget.size_of(events)
+            await self.budget.acquire(size)
+            await send.send(EventChunk(events, batch.timestamps, size, batch.index))
+        if produced.exhausted or (limit is not None and counters.produced >= limit):
+            self.control.stop()
+            return False
+        return True
