@@ -24,7 +24,6 @@ from eventum_core.app.startup import (
     scenario_members,
     scenario_names,
 )
-from eventum_core.discovery import Registry
 from eventum_core.preview import json_safe
 from eventum_core.protocols import StateStore
 from eventum_server.routers.common import application
@@ -59,9 +58,9 @@ def existing(name: Name, app: App) -> str:
 Existing = Annotated[str, Depends(existing)]
 
 
-def _globals() -> StateStore:
+def _globals(app: Application) -> StateStore:
     """The process-wide store (400 when no installed event plugin keeps one)."""
-    return process_state_owner(Registry()).process_state
+    return process_state_owner(app.registry).process_state
 
 
 @router.get("/")
@@ -108,40 +107,42 @@ def globals_usage(name: Existing, generator_name: str, app: App) -> dict[str, An
     folder = generator_folder(app.settings.path.generators_dir, generator_name)
     if not folder.is_dir():
         raise HTTPException(404, f"generator configuration '{generator_name}' not found")
-    return process_state_owner(Registry()).process_state_usage(folder)
+    return process_state_owner(app.registry).process_state_usage(folder)
 
 
 @router.get("/{name}/globals")
-def read_globals(name: Existing) -> dict[str, Any]:
-    state: dict[str, Any] = json_safe(_globals().as_dict())
+def read_globals(name: Existing, app: App) -> dict[str, Any]:
+    state: dict[str, Any] = json_safe(_globals(app).as_dict())
     return state
 
 
 @router.patch("/{name}/globals")
-def update_globals(name: Existing, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    state = _globals()
+def update_globals(
+    name: Existing, body: Annotated[dict[str, Any], Body()], app: App
+) -> dict[str, Any]:
+    state = _globals(app)
     state.update(body)
     updated: dict[str, Any] = json_safe(state.as_dict())
     return updated
 
 
 @router.delete("/{name}/globals")
-def clear_globals(name: Existing) -> dict[str, bool]:
-    _globals().clear()
+def clear_globals(name: Existing, app: App) -> dict[str, bool]:
+    _globals(app).clear()
     return {"ok": True}
 
 
 @router.get("/{name}/globals/{key}")
-def read_global(name: Existing, key: str) -> Any:
-    state = _globals()
+def read_global(name: Existing, key: str, app: App) -> Any:
+    state = _globals(app)
     if key not in state:
         raise HTTPException(404, f"key '{key}' not found in globals")
     return json_safe(state.get(key))
 
 
 @router.delete("/{name}/globals/{key}")
-def delete_global(name: Existing, key: str) -> dict[str, bool]:
-    _globals().pop(key, None)
+def delete_global(name: Existing, key: str, app: App) -> dict[str, bool]:
+    _globals(app).pop(key, None)
     return {"ok": True}
 
 
