@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import functools
-import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
+from ch_shim import engine_dir
 
 from eventum_core import PluginContext
 from eventum_core.testing import validation_context
 from eventum_output_clickhouse import ClickHouseOutput, ClickHouseOutputConfig
 
 # chDB hosts one on-disk engine per process: every test shares it, each with its own tables.
-ENGINE_DIR = Path(tempfile.mkdtemp(prefix="eventum-chdb-"))
+ENGINE_DIR = Path(engine_dir())
 NOW = datetime(2025, 1, 2, tzinfo=UTC)
 DSN = f"chdb://{ENGINE_DIR}"
 EVENTS_TABLE = "(id UInt64, ts DateTime64(6, 'UTC'), level String, msg String)"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import re
 import socket
 import ssl
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +22,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import chdb
+
+
+def engine_dir() -> str:
+    """The one on-disk chDB engine of this test process: chDB opens one path per process, so
+    every test module (and package) that uses chDB shares it, each with its own tables."""
+    return os.environ.setdefault("EVENTUM_TEST_CHDB_DIR", tempfile.mkdtemp(prefix="eventum-chdb-"))
+
 
 _FORMAT = re.compile(r"\s+FORMAT\s+(\w+)\s*;?\s*$", re.IGNORECASE)
 _CODE = re.compile(r"Code:\s*(\d+)")
