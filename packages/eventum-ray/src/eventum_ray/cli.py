@@ -19,15 +19,15 @@ from eventum_core import logging as eventum_logging
 from eventum_core.cli.errors import print_error
 from eventum_core.cli.session import (
     EXIT_FAILED,
-    EXIT_USAGE,
+    failure_exit,
     internal_error,
-    parameters_from,
+    load_generation,
     progress_printer,
     report,
+    shows_progress,
 )
 from eventum_core.config.generation import GeneratorParameters
-from eventum_core.config.generator import GeneratorPlan, PluginSpec, load_plan
-from eventum_core.discovery import Registry
+from eventum_core.config.generator import GeneratorPlan, PluginSpec
 
 
 def run_on_cluster(
@@ -41,18 +41,14 @@ def run_on_cluster(
     progress: bool | None,
 ) -> int:
     eventum_logging.configure(verbosity, log_format)
+    used: dict[str, str] = {}
     try:
         if options.get("segment") is not None:
             raise UserError("--segment: a --cluster run splits itself; give --segments N")
         options = _shared(options)
-        parameters = parameters_from(options)
-        used: dict[str, str] = {}
-        plan = load_plan(parameters, registry=Registry(), secrets=_recording(cryptfile, used))
-    except UserError as error:
-        print_error(str(error))
-        return EXIT_USAGE
+        parameters, plan = load_generation(options, cryptfile, answered=used)
     except Exception as error:
-        return internal_error(error, verbosity)
+        return failure_exit(error, verbosity)
     from eventum_ray import cluster
 
     try:
@@ -62,12 +58,9 @@ def run_on_cluster(
         classes += [c for o in plan.outputs for c in (o.plugin.cls, o.formatter.cls)]
         cluster.check_nodes(cluster.distributions_of(classes))
         count = _segment_count(segments, plan)
-    except UserError as error:
-        print_error(str(error))
-        return EXIT_USAGE
     except Exception as error:
-        return internal_error(error, verbosity)
-    show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
+        return failure_exit(error, verbosity)
+    show = shows_progress(progress, parameters)
     gc_pause.resume()
     from eventum_ray.driver import Driver
     from eventum_ray.segment import SegmentSpec
@@ -101,22 +94,6 @@ def _shared(options: dict[str, Any]) -> dict[str, Any]:
         # Live segments take turns batch by batch: small batches share the rate finely.
         fixed["batch"] = {**fixed.get("batch", {}), "size": 1000}
     return fixed
-
-
-def _recording(cryptfile: Path | None, used: dict[str, str]) -> Any:
-    """The driver's secret resolver, keeping what it answers for the segments (which may run
-    where the keyring is not)."""
-    if cryptfile is None:
-        return None
-    from eventum_core.keyring_secrets import cryptfile_resolver
-
-    resolve = cryptfile_resolver(cryptfile)
-
-    def lookup(name: str) -> str:
-        used[name] = value = resolve(name)
-        return value
-
-    return lookup
 
 
 def _segment_count(segments: str, plan: GeneratorPlan) -> int:

@@ -19,13 +19,14 @@ from eventum_core import gc_pause
 from eventum_core import logging as eventum_logging
 from eventum_core.cli.errors import print_error
 from eventum_core.config.generation import GeneratorParameters
-from eventum_core.config.generator import load_plan
+from eventum_core.config.generator import GeneratorPlan, load_plan
 from eventum_core.config.locations import dotted, reason
 from eventum_core.context import draw_seed
 from eventum_core.discovery import Registry
 from eventum_core.errors import UserError
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun, RunResult
+from eventum_core.secrets import SecretResolver
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
 # `generate --cluster`: the runner that splits a run over machines (eventum-ray registers `ray`).
@@ -41,6 +42,46 @@ def parameters_from(options: dict[str, Any]) -> GeneratorParameters:
         raise UserError(f"{option}: {reason(dict(first))}") from None
 
 
+def load_generation(
+    options: dict[str, Any], cryptfile: Path | None, *, answered: dict[str, str] | None = None
+) -> tuple[GeneratorParameters, GeneratorPlan]:
+    """The options and the plan they load, secrets from `cryptfile`. `answered` collects each
+    secret looked up (a cluster driver hands them to segments that run where the keyring is not)."""
+    parameters = parameters_from(options)
+    return parameters, load_plan(
+        parameters, registry=Registry(), secrets=_secrets(cryptfile, answered)
+    )
+
+
+def _secrets(cryptfile: Path | None, answered: dict[str, str] | None) -> SecretResolver | None:
+    if cryptfile is None:
+        return None
+    from eventum_core.keyring_secrets import cryptfile_resolver
+
+    resolve = cryptfile_resolver(cryptfile)
+    if answered is None:
+        return resolve
+
+    def recording(name: str) -> str:
+        answered[name] = value = resolve(name)
+        return value
+
+    return recording
+
+
+def failure_exit(error: Exception, verbosity: int) -> int:
+    """A user's mistake is one line and exit 2; anything else is an internal error."""
+    if isinstance(error, UserError):
+        print_error(str(error))
+        return EXIT_USAGE
+    return internal_error(error, verbosity)
+
+
+def shows_progress(progress: bool | None, parameters: GeneratorParameters) -> bool:
+    """The progress line: as asked, else on a terminal in sample mode."""
+    return progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
+
+
 def run_generate(
     options: dict[str, Any],
     *,
@@ -51,21 +92,12 @@ def run_generate(
 ) -> int:
     eventum_logging.configure(verbosity, log_format)
     try:
-        parameters = parameters_from(options)
-        secrets = None
-        if cryptfile is not None:
-            from eventum_core.keyring_secrets import cryptfile_resolver
-
-            secrets = cryptfile_resolver(cryptfile)
-        plan = load_plan(parameters, registry=Registry(), secrets=secrets)
-    except UserError as error:
-        print_error(str(error))
-        return EXIT_USAGE
+        parameters, plan = load_generation(options, cryptfile)
     except Exception as error:
-        return internal_error(error, verbosity)
+        return failure_exit(error, verbosity)
 
     seed = parameters.seed if parameters.seed is not None else draw_seed()
-    show = progress if progress is not None else (sys.stderr.isatty() and not parameters.live_mode)
+    show = shows_progress(progress, parameters)
     gc_pause.resume()
     try:
         result = anyio.run(
