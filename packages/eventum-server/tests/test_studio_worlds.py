@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import PASSWORD, USER, Server, free_port, launch, make_instance, shot, wait_until
+from .conftest import PASSWORD, USER, Server, free_port, launch, make_instance, shot, wait_finished
 
 pytest.importorskip("eventum_entities")
 
@@ -65,14 +65,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def test_a_scenario_page_shows_its_world(page: Page, studio: Server, tmp_path: Path) -> None:
+    wait_finished(studio, SOURCES)
     client = studio.client()
-    for source in SOURCES:
-        wait_until(
-            lambda s=source: (
-                client.get(f"/api/generators/{s}/status").json()["status"] == "finished"
-            ),
-            timeout=60,
-        )
     users = client.get("/api/scenarios/soc/worlds/entities/users", params={"limit": 50}).json()
 
     page.goto("/#/scenarios/soc")
