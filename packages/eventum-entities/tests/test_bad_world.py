@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,6 @@ def test_one_line_names_file_line_and_field(tmp_path: Path, text: str, expected:
     message = str(caught.value)
     assert "\n" not in message
     assert str(path) in message
-    import re
 
     assert re.search(expected, message), message
 
@@ -95,3 +95,41 @@ def test_a_missing_step_template_names_the_step(scenario: Path, eventum) -> None
     assert len(lines) == 1, result.stderr
     assert "world.yml:" in lines[0]
     assert "episodes.password_spray.steps[2].template: file not found" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "change", "expected"),
+    [
+        ("vpn", ("count: 60", "count: sixty"), r"world.yml:12: entities.hosts.count: input should"),
+        (
+            "identity",
+            ("{department: Finance}", "{dept: Finance}"),
+            r"world.yml: episodes: .*users has no field 'dept'",
+        ),
+        (
+            "identity",
+            ("templates/spray_success.jinja", "templates/gone.jinja"),
+            r"world.yml:51: episodes.password_spray.steps\[1\].template: file not found .*gone",
+        ),
+        (
+            "endpoint",
+            ("{faker: first_name}", "{faker: no_such_provider}"),
+            r"world.yml:\d+: entities.users.fields.first_name: AttributeError",
+        ),
+    ],
+)
+def test_validate_checks_the_world_as_a_run_does(  # type: ignore[no-untyped-def]
+    scenario: Path, eventum, source: str, change: tuple[str, str], expected: str
+) -> None:
+    """`eventum validate` of a generator naming a world loads its entities and its episodes
+    (this generator's step templates, by the folder's name as id) and writes no truth/."""
+    ok = eventum("validate", "--path", str(scenario / source))
+    assert ok.returncode == 0, ok.stderr
+    world = scenario / "world.yml"
+    world.write_text(world.read_text().replace(*change))
+    result = eventum("validate", "--path", str(scenario / source / "generator.yml"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert re.search(expected, lines[0]), lines[0]
+    assert not (scenario / "truth").exists()

@@ -344,6 +344,24 @@ def answer_prompts(page: Page, text: str | None) -> None:
     )
 
 
+def wait_finished(server: Server, ids: tuple[str, ...], timeout: float = 60.0) -> None:
+    """Until the generators `ids` have ended; each must have finished: else the assertion
+    names their statuses and errors and shows the end of the instance's log."""
+    client, seen = server.client(), {}
+
+    def ended() -> bool:
+        for id in ids:
+            seen[id] = client.get(f"/api/generators/{id}/status").json()
+        return all(s["status"] in ("finished", "failed", "stopped") for s in seen.values())
+
+    deadline = time.monotonic() + timeout
+    while not ended() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    statuses = {id: (s["status"], s.get("error")) for id, s in seen.items()}
+    log = (server.root / "stderr.txt").read_text(errors="replace")[-4000:]
+    assert all(status == "finished" for status, _ in statuses.values()), f"{statuses}\n{log}"
+
+
 def wait_until(check, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not check():

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Server, free_port, launch, make_instance
-from .test_api import wait_until
+from .conftest import Server, free_port, launch, make_instance, wait_finished
 
 pytest.importorskip("eventum_entities")
 
@@ -36,13 +35,8 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def test_a_scenario_shows_its_population_and_episodes(instance: Server) -> None:
+    wait_finished(instance, ("identity", "vpn", "endpoint"))
     client = instance.client()
-    for source in ("identity", "vpn", "endpoint"):
-        wait_until(
-            lambda s=source: (
-                client.get(f"/api/generators/{s}/status").json()["status"] == "finished"
-            )
-        )
     (world,) = client.get("/api/scenarios/soc/worlds").json()
     assert world["world"].endswith("world.yml")
     assert world["seed"] == 5

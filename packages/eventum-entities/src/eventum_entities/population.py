@@ -129,7 +129,8 @@ class Kind:
         self.spec = spec
         self.count = spec.count
         self._population = population
-        self._entities: dict[int, Entity] = {}
+        self._entities: dict[int, Entity] = {}  # whole entities only: read without the lock
+        self._making: dict[int, Entity] = {}  # being filled, by the thread holding the lock
         self._lock = population.lock
         self._makers = [
             (field, _maker(field, spec_, population)) for field, spec_ in spec.fields.items()
@@ -147,15 +148,16 @@ class Kind:
             if not 0 <= index < self.count:
                 raise IndexError(f"{self.name}: no entity {index} (there are {self.count})")
             with self._lock:
-                found = self._entities.get(index)
+                found = self._entities.get(index) or self._making.get(index)
                 if found is None:
-                    # Registered before it is filled: a relation back to it (a cycle) gets it.
-                    found = self._entities[index] = Entity(self, index)
+                    # Pending while it is filled: a relation back to it (a cycle) in this
+                    # thread gets it; other threads wait on the lock and see it whole.
+                    found = self._making[index] = Entity(self, index)
                     try:
                         found._fill(self.make_values(index))
-                    except BaseException:
-                        del self._entities[index]
-                        raise
+                    finally:
+                        del self._making[index]
+                    self._entities[index] = found
         return found
 
     def make_values(self, index: int) -> dict[str, Any]:

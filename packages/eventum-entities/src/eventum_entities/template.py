@@ -78,11 +78,10 @@ class World:
         self._outputs = _outputs(context.base_path)
         self._truth: GroundTruth | None = None
         spec = read_world(path)
-        if spec.episodes:
-            directory = path.parent / spec.ground_truth.dir
-            self._truth = GroundTruth(directory)
-            self._truth.begin(
-                run_key(world_seed(path, context.seed), schedule.anchor),
+        if spec.episodes:  # begun at the first batch: `eventum validate` leaves truth/ alone
+            self._truth = GroundTruth(path.parent / spec.ground_truth.dir)
+            self._begin: tuple[dict[str, Any], dict[str, Any]] | None = (
+                run_key(seed, schedule.anchor),
                 {"world": str(path.resolve()), "episodes": schedule.manifest()},
             )
 
@@ -109,6 +108,9 @@ class World:
 
     def produce(self, batch: TimestampBatch, produce: Produce) -> Produced:
         """`produce(batch)`, with the episode's events in place of its timestamps."""
+        if self._truth is not None and self._begin is not None:
+            self._truth.begin(*self._begin)
+            self._begin = None
         marked = [k for k, tags in enumerate(batch.input_tags) if EPISODE_TAG in tags]
         if not marked or not len(batch):
             return produce(batch)

@@ -42,6 +42,10 @@ def validate(
         str | None, typer.Option("--params", metavar="JSON", help="Values for ${params.x}.")
     ] = None,
     timezone: Annotated[str, typer.Option("--timezone")] = "UTC",
+    id: Annotated[
+        str | None,
+        typer.Option("--id", help="Generator id (default: its folder's name), as in startup.yml."),
+    ] = None,
 ) -> None:
     """Load and check a generator (plugins, their configs, the files they reference) without running it."""
     from eventum_core.cli.session import EXIT_USAGE, parameters_from
@@ -53,7 +57,7 @@ def validate(
     try:
         parameters = parameters_from(
             {
-                "id": "validate",
+                "id": id or (path.parent if path.suffix in (".yml", ".yaml") else path).name,
                 "path": path,
                 "live_mode": False,
                 "timezone": timezone,

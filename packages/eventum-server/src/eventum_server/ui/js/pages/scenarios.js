@@ -1,8 +1,10 @@
 // Scenarios (Eventum 2.4): named groups of startup.yml generators, started and stopped together.
 // A scenario's page shows its generators, which `globals` keys each one's templates write and
-// read, and the live `globals` (process-wide: editing them affects every generator).
+// read, the live `globals` (process-wide: editing them affects every generator) and the worlds
+// (eventum-entities) its started generators share.
 import { api, del, enc, get, post } from "../api.js";
 import { field, h, pretty, toast } from "../dom.js";
+import { worldSection } from "../world.js";
 
 const POLL_MS = 1000;
 
@@ -118,6 +120,7 @@ function scenarioPage(main, name) {
   const addSelect = h("select", {});
   const key = h("input", { required: true, autocomplete: "off" });
   const value = h("textarea", { class: "json", rows: 3, required: true });
+  const world = worldSection(base);
   let ids = [];
   const setForm = h("form", { class: "mt", "aria-label": "Set a global" },
     field("Key", key), field("Value (JSON)", value), h("button", { type: "submit", class: "primary" }, "Set global"));
@@ -146,7 +149,8 @@ function scenarioPage(main, name) {
         h("table", { "aria-label": "Globals" },
           h("thead", {}, h("tr", {}, h("th", {}, "Key"), h("th", {}, "Value"), h("th", { class: "actions" }, "Actions"))),
           globals),
-        setForm))));
+        setForm)),
+    world.section));
 
   addForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -220,6 +224,7 @@ function scenarioPage(main, name) {
         [get(base), get(`${base}/globals`), statuses(), get("/startup/")]);
       ids = scenario.generator_ids;
       status.textContent = states(ids, running);
+      world.refresh();
       members.replaceChildren(...ids.map((id) => h("tr", { "data-id": id },
         h("td", {}, h("a", { href: `#/generators/${encodeURIComponent(id)}` }, id)),
         h("td", {}, h("span", { class: `badge ${running.get(id) || ""}` }, running.get(id) || "not loaded")),
