@@ -186,13 +186,16 @@ def descendants_of(pid: int) -> list[int]:
     return found
 
 
-def titles_under(raylet: int) -> str:
-    """The command lines (Ray's process titles) of the processes a raylet started."""
-    titles = []
+def writing_a_part(raylet: int) -> bool:
+    """A worker of this raylet has a segment's uncommitted part open: the segment is mid-run
+    (a title of ray::run_segment lingers after the task returned)."""
     for pid in descendants_of(raylet):
         with contextlib.suppress(OSError):
-            titles.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
-    return "\n".join(titles)
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if ".eventum-ray-" in os.readlink(fd):
+                        return True
+    return False
 
 
 def kill_node(raylet: int) -> None:
@@ -285,7 +288,7 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
             time.sleep(0.05)
             if shim.inserts >= 20:
                 victim = next((w for w in ray_cluster.alive_workers()
-                               if "ray::run_segment" in titles_under(w["raylet"])), None)  # fmt: skip
+                               if writing_a_part(w["raylet"])), None)  # fmt: skip
         assert driver.poll() is None and victim is not None, "the run ended before the kill"
         kill_node(victim["raylet"])
         _, stderr = driver.communicate(timeout=240)
