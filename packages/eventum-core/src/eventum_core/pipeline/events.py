@@ -76,27 +76,25 @@ class EventStage:
                     await anyio.to_thread.run_sync(workers.close)
 
     async def _take(
-        self, batch: TimestampBatch, made: Result, send: MemoryObjectSendStream[EventChunk]
+        self, batch: TimestampBatch, produced: Result, send: MemoryObjectSendStream[EventChunk]
     ) -> bool:
         """Count and pass on what the event plugin made of a batch; False once the run ends."""
         counters = self.counters
-        if isinstance(made, ProduceFailed):
-            log.error("event plugin failed", generator=self.parameters.id, reason=made.reason)
+        if isinstance(produced, ProduceFailed):
+            log.error("event plugin failed", generator=self.parameters.id, reason=produced.reason)
             counters.produce_failed += len(batch)
             return True
-        produced, formatted = made.produced, made.formatted
         limit = self.parameters.max_events
         events = produced.events
-        if limit is not None and counters.produced + len(events) > limit:
+        if limit is not None and counters.produced + len(events) >= limit:
             events = events[: limit - counters.produced]
-            formatted = ()  # the writers format the part that is kept
         counters.produced += len(events)
         counters.produce_failed += produced.failed
         counters.dropped += produced.dropped
         if events:
             size = self.budget.size_of(events)
             await self.budget.acquire(size)
-            await send.send(EventChunk(events, batch.timestamps, size, batch.index, formatted))
+            await send.send(EventChunk(events, batch.timestamps, size, batch.index))
         if produced.exhausted or (limit is not None and counters.produced >= limit):
             self.control.stop()
             return False
