@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
@@ -12,7 +11,6 @@ from pydantic import Field
 
 from eventum_core import (
     TIMESTAMP_DTYPE,
-    Formatted,
     InputConfig,
     OutputConfig,
     PluginConfig,
@@ -137,26 +135,3 @@ class MemoryOutput:
 
 
 __all__ = ["EchoEvent", "MemoryOutput", "RangeInput"]
-
-
-class SplitEcho(EchoEvent):
-    """EchoEvent that may be spread over worker processes."""
-
-    parallel_safe = True
-
-
-class PidFormatter:
-    """`<event>|<pid of the process that formatted it>`."""
-
-    Config: ClassVar[type[PluginConfig]] = PluginConfig
-    parallel_safe: ClassVar[bool] = True
-
-    def __init__(self, config: PluginConfig, context: PluginContext) -> None:
-        pass
-
-    def format(self, events: Sequence[str]) -> Formatted:
-        return Formatted([f"{e}|{os.getpid()}" for e in events], len(events))
-
-
-class HerePidFormatter(PidFormatter):
-    parallel_safe: ClassVar[bool] = False

@@ -76,31 +76,25 @@ class EventStage:
                     await anyio.to_thread.run_sync(workers.close)
 
     async def _take(
-        self, batch: TimestampBatch, made: Result, send: MemoryObjectSendStream[EventChunk]
+        self, batch: TimestampBatch, produced: Result, send: MemoryObjectSendStream[EventChunk]
     ) -> bool:
         """Count and pass on what the event plugin made of a batch; False once the run ends."""
         counters = self.counters
-        if isinstance(made, ProduceFailed):
-            log.error("event plugin failed", generator=self.parameters.id, reason=made.reason)
+        if isinstance(produced, ProduceFailed):
+            log.error("event plugin failed", generator=self.parameters.id, reason=produced.reason)
             counters.produce_failed += len(batch)
             return True
-        produced, formatted, count = made.produced, made.formatted, made.events
-        events = produced.events
         limit = self.parameters.max_events
-        if limit is not None and counters.produced + count > limit:
-            count = limit - counters.produced
-            if events:
-                events, formatted = events[:count], ()  # the writers format the part kept
-            else:  # sent without its events: one formatted item per event
-                formatted = tuple(f and f.cut(count) for f in formatted)
-        counters.produced += count
+        events = produced.events
+        if limit is not None and counters.produced + len(events) >= limit:
+            events = events[: limit - counters.produced]
+        counters.produced += len(events)
         counters.produce_failed += produced.failed
         counters.dropped += produced.dropped
-        if count:
-            first = formatted[0] if formatted else None
-            size = self.budget.size_of(events or (first.items if first else []))
+        if events:
+            size = self.budget.size_of(events)
             await self.budget.acquire(size)
-            await send.send(EventChunk(events, batch.timestamps, size, batch.index, formatted))
+            await send.send(EventChunk(events, batch.timestamps, size, batch.index))
         if produced.exhausted or (limit is not None and counters.produced >= limit):
             self.control.stop()
             return False
