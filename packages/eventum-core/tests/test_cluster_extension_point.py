@@ -19,8 +19,7 @@ def test_without_a_cluster_runner_cluster_answers_with_the_pip_line(
     code = runner({}, verbosity=0, log_format="plain", cryptfile=None, progress=None)
     assert code == session.EXIT_USAGE
     assert capsys.readouterr().err == (
-        "Error: --cluster needs eventum-ray, which is not installed: "
-        "pip install eventum-ray\n"
+        "Error: --cluster needs eventum-ray, which is not installed: pip install eventum-ray\n"
     )
 
 
