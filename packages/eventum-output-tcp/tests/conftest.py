@@ -74,6 +74,10 @@ class Receiver:
                     continue
                 assert isinstance(sock, socket.socket)
                 self._read(sock, selector, open_sockets)
+        # Connections the kernel completed but the loop had not accepted yet hold acknowledged
+        # data too: take them before the listener closes (closing would reset them).
+        while self._accept(listener, selector, open_sockets):
+            pass
         selector.unregister(listener)
         listener.close()
         for sock in list(open_sockets):  # graceful: FIN, then read until the client's FIN
@@ -93,18 +97,19 @@ class Receiver:
         listener: socket.socket,
         selector: selectors.BaseSelector,
         open_sockets: dict[socket.socket, bytearray],
-    ) -> None:
+    ) -> bool:
+        """Take one pending connection; False when none is waiting."""
         try:
             sock, _ = listener.accept()
         except OSError:
-            return
+            return False
         if self.tls is not None:
             sock.settimeout(5)
             try:
                 sock = self.tls.wrap_socket(sock, server_side=True)
             except (OSError, ssl.SSLError):
                 sock.close()
-                return
+                return True
             self.peer_certs.append(sock.getpeercert())
         sock.setblocking(False)
         buffer = bytearray()
@@ -112,6 +117,7 @@ class Receiver:
             self.connections.append(buffer)
         open_sockets[sock] = buffer
         selector.register(sock, selectors.EVENT_READ)
+        return True
 
     def _read(
         self,

@@ -2,8 +2,9 @@
 
 Scheduled inputs merge chronologically into one stream rechunked to `batch.size` (a segment
 keeps its own batches of it); in live mode each timestamp is released when it is due, with
-whatever else is due at that moment. Interactive inputs are separate streams, released as they
-arrive. Pulling from an input runs in a worker thread, one batch per call.
+whatever else is due at that moment, and none stamped after the run's deadline
+(`max_duration`). Interactive inputs are separate streams, released as they arrive. Pulling from
+an input runs in a worker thread, one batch per call.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ class InputStage:
         plugins: Sequence[InputPlugin],
         control: RunControl,
         counters: Sequence[InputCounters],
+        deadline: float,
     ) -> None:
         self.plan, self.plugins, self.control, self.counters = plan, plugins, control, counters
+        self._deadline_us = deadline * 1e6  # wall-clock microseconds, as timestamps are
         self._tags = plan.input_tags
 
     async def run(self, send: MemoryObjectSendStream[TimestampBatch]) -> None:
@@ -76,10 +79,10 @@ class InputStage:
                     return
                 number, (ts, src) = chunk
                 try:
-                    if live:
-                        await self._release_when_due(ts, src, send, number)
-                    else:
+                    if not live:
                         await self._emit(ts, src, send, number)
+                    elif not await self._release_when_due(ts, src, send, number):
+                        return  # past the deadline: this input is done
                 except anyio.BrokenResourceError:
                     return
 
@@ -89,11 +92,12 @@ class InputStage:
         src: np.ndarray,
         send: MemoryObjectSendStream[TimestampBatch],
         number: int | None,
-    ) -> None:
-        """Release each timestamp as soon as it is due, grouping whatever is due at once."""
+    ) -> bool:
+        """Release each timestamp as soon as it is due, grouping whatever is due at once; False
+        when the deadline cut the chunk."""
         cap = self.plan.parameters.batch.size or len(ts)
         micros = ts.astype(np.int64)
-        start, end = 0, len(micros)
+        start, end = 0, int(np.searchsorted(micros, self._deadline_us, side="right"))
         while start < end and not self.control.stopping:
             now = time.time_ns() // 1000
             due = int(np.searchsorted(micros, now, side="right"))
@@ -104,6 +108,7 @@ class InputStage:
                 continue
             with anyio.move_on_after((micros[start] - now) / 1e6):
                 await self.control.stopped.wait()
+        return end == len(micros)
 
     async def _emit(
         self,

@@ -1,6 +1,10 @@
 """Watching a run from beside it: `max_duration`, progress reports, and in live mode a warning
 when events are written late, naming the stage that holds them up.
 
+In live mode `max_duration` is measured on the timestamps' clock, from the run's start: the input
+stage releases nothing stamped after `deadline(plan)`, so a run that was slow to get going still
+writes only the events of its duration.
+
 Outputs record lateness as they write (`OutputCounters.lateness`); the monitor only reads it.
 """
 
@@ -14,6 +18,7 @@ from typing import Any
 import anyio
 
 from eventum_core.config.generation import GeneratorParameters
+from eventum_core.config.generator import GeneratorPlan
 from eventum_core.logging import get_logger
 from eventum_core.pipeline.control import RunControl
 from eventum_core.pipeline.counters import Counters
@@ -25,10 +30,25 @@ TICK = 0.5  # seconds between looks
 REPORT_EVERY = 10.0  # seconds between lateness warnings
 
 
+def deadline(plan: GeneratorPlan) -> float:
+    """When `max_duration` ends, in wall-clock seconds (inf without one): from the run's start
+    in live mode (its fixed `now` while that is ahead, else the moment it was loaded), from this
+    call otherwise."""
+    p = plan.parameters
+    if not p.max_duration:
+        return math.inf
+    now = time.time()
+    if not p.live_mode:
+        return now + p.max_duration
+    start = plan.started_at.timestamp()
+    return (start if p.now is None else max(start, now)) + p.max_duration
+
+
 class Monitor:
     def __init__(
         self,
         parameters: GeneratorParameters,
+        deadline: float,
         event_name: str,
         control: RunControl,
         counters: Counters,
@@ -37,6 +57,7 @@ class Monitor:
         progress: Callable[[Counters], None] | None = None,
     ) -> None:
         self.parameters, self.event_name, self.control = parameters, event_name, control
+        self.deadline = deadline
         self.counters, self.outputs, self.progress = counters, outputs, progress
         self.timestamp_queue, self.event_queue = queues
         self._late_seen = [0] * len(outputs)
@@ -45,14 +66,14 @@ class Monitor:
     async def run(self) -> None:
         """Until cancelled when the run finishes."""
         p = self.parameters
-        deadline = time.monotonic() + p.max_duration if p.max_duration else math.inf
+        deadline = self.deadline
         while True:
-            await anyio.sleep(min(TICK, max(0.0, deadline - time.monotonic())))
+            await anyio.sleep(min(TICK, max(0.0, deadline - time.time())))
             if self.progress is not None:
                 self.progress(self.counters)
             if p.live_mode:
                 self._check_lateness()
-            if time.monotonic() >= deadline:
+            if time.time() >= deadline:
                 self.control.stop()
                 deadline = math.inf
 

@@ -29,7 +29,7 @@ from eventum_core.pipeline.counters import Counters, EventCounters, InputCounter
 from eventum_core.pipeline.delivery import DeadLetters
 from eventum_core.pipeline.events import EventStage, worker_count
 from eventum_core.pipeline.inputs import InputStage
-from eventum_core.pipeline.monitor import Monitor
+from eventum_core.pipeline.monitor import Monitor, deadline
 from eventum_core.pipeline.outputs import Output, OutputOpenError, OutputStage, open_outputs
 from eventum_core.pipeline.workers import EventWorkers
 from eventum_core.protocols import InputPlugin
@@ -119,12 +119,14 @@ class GeneratorRun:
         )
         ev_send, ev_recv = anyio.create_memory_object_stream[EventChunk](p.queue.max_event_batches)
         budget = ByteBudget(p.queue.max_event_bytes)
+        ends = deadline(plan)
         monitor = Monitor(
-            p, plan.event.name, control, counters, outputs, (ts_send, ev_send), self.progress
+            p, ends, plan.event.name, control, counters, outputs, (ts_send, ev_send), self.progress
         )
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(InputStage(plan, inputs, control, counters.inputs).run, ts_send)
+                stage_in = InputStage(plan, inputs, control, counters.inputs, ends)
+                tg.start_soon(stage_in.run, ts_send)
                 stage = EventStage(p, workers, control, counters.event, budget)
                 tg.start_soon(stage.run, ts_recv, ev_send)
                 watching = anyio.CancelScope()
