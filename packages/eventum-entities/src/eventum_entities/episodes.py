@@ -1,7 +1,7 @@
 """Episodes placed on the run's clock: every step event's time, generator, entities and labels.
 
-The schedule depends only on the world file, its seed and the run's anchor (its start), so every
-generator, worker and segment computes the same one by itself.
+The schedule depends only on the world file, its seed and the run's anchor (the world's clock,
+clock.py), so every generator, worker and segment computes the same one by itself.
 """
 
 from __future__ import annotations
@@ -21,15 +21,9 @@ EPISODE_TAG = "eventum.episode"
 injected timestamps from background ones."""
 
 
-def anchor_of(started_at: datetime) -> datetime:
-    """The run's clock origin for episodes: its start (`--now`), in UTC."""
-    return started_at.astimezone(UTC)
-
-
 def run_key(seed: int, anchor: datetime) -> dict[str, Any]:
-    """What names a run in the manifest: the world seed and the start to the minute, so that
-    the generators of one `eventum run`, started milliseconds apart, name the same run."""
-    return {"seed": seed, "anchor": anchor.replace(second=0, microsecond=0).isoformat()}
+    """What names a run in the manifest: the world seed and its clock's anchor."""
+    return {"seed": seed, "anchor": anchor.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from eventum_core import (
 )
 from eventum_entities.config import Duration
 from eventum_entities.episodes import EPISODE_TAG
-from eventum_entities.template import schedule_of
+from eventum_entities.template import open_schedule, population_for
 
 
 class EpisodesConfig(InputConfig):
@@ -41,7 +41,7 @@ class EpisodesInput:
     interactive: ClassVar[bool] = False
 
     def __init__(self, config: EpisodesConfig, context: PluginContext) -> None:
-        _, schedule = schedule_of(config.world, context)
+        _, schedule, self._clock = open_schedule(config.world, context)  # held until stop()
         moments = np.array(sorted(schedule.for_generator(context.generator_id)), dtype=np.int64)
         stamps = moments.astype("datetime64[us]").astype(TIMESTAMP_DTYPE)
         if context.live_mode and context.skip_past:
@@ -60,6 +60,8 @@ class EpisodesInput:
 
     def stop(self) -> None:
         self._stopped = True
+        if self._clock is not None:
+            self._clock.release()
 
 
 class SessionsConfig(InputConfig):
@@ -78,7 +80,7 @@ class SessionsInput:
     interactive: ClassVar[bool] = False
 
     def __init__(self, config: SessionsConfig, context: PluginContext) -> None:
-        population, _ = schedule_of(config.world, context)
+        population = population_for(config.world, context)
         try:
             kind = population.kind(config.kind)
             begin = context.started_at.astimezone(UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import yaml
 from jinja2 import Environment, Template, TemplateNotFound, TemplateSyntaxError
 
 from eventum_core import ConfigError, PluginContext, Produced, TimestampBatch, derive_rng
-from eventum_entities.episodes import EPISODE_TAG, Schedule, StepEvent, anchor_of, run_key
+from eventum_entities.clock import Clock, hold
+from eventum_entities.episodes import EPISODE_TAG, Schedule, StepEvent, run_key
 from eventum_entities.population import Entities, FieldError, Population, population_of
 from eventum_entities.running import Opened, record
 from eventum_entities.truth import GroundTruth
@@ -27,17 +29,29 @@ def world_seed(path: Path, run_seed: int) -> int:
     return spec.seed if spec.seed is not None else run_seed
 
 
-def schedule_of(path: Path, context: PluginContext) -> tuple[Population, Schedule]:
-    """The world's population and episode schedule for this run (the same in every process)."""
+def population_for(path: Path, context: PluginContext) -> Population:
+    """The world's population for this run (the same in every process)."""
+    population = population_of(read_world(path), world_seed(path, context.seed))
+    check_fields(path, population)
+    return population
+
+
+def open_schedule(path: Path, context: PluginContext) -> tuple[Population, Schedule, Clock | None]:
+    """The population and episode schedule, placed on the world's clock (held until released;
+    None when the world has no episodes)."""
     spec = read_world(path)
     seed = world_seed(path, context.seed)
-    population = population_of(spec, seed)
-    check_fields(path, population)
+    population = population_for(path, context)
+    clock = None
+    if spec.episodes:
+        clock = hold(path.parent / spec.ground_truth.dir, seed, context.started_at)
+    anchor = clock.anchor if clock is not None else context.started_at.astimezone(UTC)
     try:
-        schedule = Schedule(spec, seed, anchor_of(context.started_at), population)
+        return population, Schedule(spec, seed, anchor, population), clock
     except (LookupError, AttributeError) as error:
+        if clock is not None:
+            clock.release()
         raise ConfigError(f"{path}: episodes: {error}") from None
-    return population, schedule
 
 
 def check_fields(path: Path, population: Population) -> None:
@@ -68,22 +82,26 @@ class World:
         self._path = path
         self._log = context.logger
         self._generator = context.generator_id
-        population, schedule = schedule_of(path, context)
+        population, schedule, self._clock = open_schedule(path, context)
         rng = derive_rng(context.seed, context.segment.index, "world", context.generator_id)
         self.names: dict[str, Any] = {"entities": Entities(population, rng)}
         self._table = schedule.for_generator(context.generator_id)
         seed = world_seed(path, context.seed)
         record(context.generator_id, Opened(path.resolve(), seed, population, schedule))
-        self._templates = self._compile(env, read_world(path))
-        self._outputs = _outputs(context.base_path)
-        self._truth: GroundTruth | None = None
         spec = read_world(path)
+        self._templates = self._compile(env, spec)
+        self._outputs = _outputs(context.base_path)
+        self._truth = None
         if spec.episodes:  # begun at the first batch: `eventum validate` leaves truth/ alone
-            self._truth = GroundTruth(path.parent / spec.ground_truth.dir)
-            self._begin: tuple[dict[str, Any], dict[str, Any]] | None = (
+            self._truth = GroundTruth(
+                path.parent / spec.ground_truth.dir,
                 run_key(seed, schedule.anchor),
                 {"world": str(path.resolve()), "episodes": schedule.manifest()},
             )
+
+    def close(self) -> None:
+        if self._clock is not None:
+            self._clock.release()
 
     def _compile(self, env: Environment, spec: Any) -> dict[str, Template]:
         templates: dict[str, Template] = {}
@@ -108,9 +126,8 @@ class World:
 
     def produce(self, batch: TimestampBatch, produce: Produce) -> Produced:
         """`produce(batch)`, with the episode's events in place of its timestamps."""
-        if self._truth is not None and self._begin is not None:
-            self._truth.begin(*self._begin)
-            self._begin = None
+        if self._truth is not None:
+            self._truth.begin()
         marked = [k for k, tags in enumerate(batch.input_tags) if EPISODE_TAG in tags]
         if not marked or not len(batch):
             return produce(batch)

@@ -22,10 +22,14 @@ MANIFEST = "manifest.json"
 
 
 class GroundTruth:
-    def __init__(self, directory: Path) -> None:
+    """The ground truth of one run (`run` names it in the manifest), begun on first use."""
+
+    def __init__(self, directory: Path, run: dict[str, Any], manifest: dict[str, Any]) -> None:
         self.directory = directory
         self.labels = directory / LABELS
         self.manifest = directory / MANIFEST
+        self._run, self._contents = run, manifest
+        self._begun = False
         self._written: set[str] = set()
 
     @contextmanager
@@ -38,9 +42,13 @@ class GroundTruth:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def begin(self, run: dict[str, Any], manifest: dict[str, Any]) -> None:
-        """Start the files for this run unless another producer of it already has; the labels
-        already there (this run's or a repeated run's) are not written again."""
+    def begin(self) -> None:
+        """Start the files for this run unless another producer of it already has (once); the
+        labels already there (this run's or a repeated run's) are not written again."""
+        if self._begun:
+            return
+        self._begun = True
+        run = self._run
         with self._locked():
             try:
                 current = json.loads(self.manifest.read_text(encoding="utf-8")).get("run")
@@ -52,7 +60,7 @@ class GroundTruth:
             self.labels.write_text("", encoding="utf-8")
             temporary = self.manifest.with_suffix(".tmp")
             temporary.write_text(
-                json.dumps({"run": run, **manifest}, indent=2, default=str) + "\n",
+                json.dumps({"run": run, **self._contents}, indent=2, default=str) + "\n",
                 encoding="utf-8",
             )
             os.replace(temporary, self.manifest)

@@ -305,4 +305,6 @@ class TemplateEvent:
         return Produced(events, failed=failures.count, dropped=dropped, exhausted=exhausted)
 
     def close(self) -> None:
-        """Nothing to release: state lives as long as the plugin."""
+        """Lets go of the world's episode clock; other state lives as long as the plugin."""
+        if self._world is not None:
+            self._world.close()

@@ -32,7 +32,7 @@ from eventum_core.pipeline.inputs import InputStage
 from eventum_core.pipeline.monitor import Monitor, deadline
 from eventum_core.pipeline.outputs import Output, OutputOpenError, OutputStage, open_outputs
 from eventum_core.pipeline.workers import EventWorkers
-from eventum_core.protocols import InputPlugin
+from eventum_core.protocols import EventPlugin, InputPlugin
 
 log = get_logger()
 
@@ -83,12 +83,17 @@ class GeneratorRun:
     async def run(self) -> RunResult:
         plan, control, counters = self.plan, self.control, self.counters
         inputs: list[InputPlugin] = []
+        event: EventPlugin | None = None
         try:
             for spec in plan.inputs:
                 inputs.append(spec.cls(spec.config, self._context(spec)))
             event = plan.event.cls(plan.event.config, self._context(plan.event))
             outputs = [self._build_output(i, o) for i, o in enumerate(plan.outputs)]
         except UserError as error:
+            for plugin in inputs:  # what the built ones hold (files, locks) goes with them
+                plugin.stop()
+            if event is not None:
+                event.close()
             return self._result(str(error), user_error=True)
         control.on_stop.extend(i.stop for i in inputs)
         count = worker_count(plan.parameters, event, plan.event.name)
