@@ -129,7 +129,7 @@ class Kind:
         self.spec = spec
         self.count = spec.count
         self._population = population
-        self._entities: dict[int, Entity] = {}  # whole entities only: read without the lock
+        self.made: dict[int, Entity] = {}  # whole entities only: read without the lock
         self._making: dict[int, Entity] = {}  # being filled, by the thread holding the lock
         self._lock = population.lock
         self._makers = [
@@ -143,12 +143,12 @@ class Kind:
         return self.count
 
     def entity(self, index: int) -> Entity:
-        found = self._entities.get(index)
+        found = self.made.get(index)
         if found is None:
             if not 0 <= index < self.count:
                 raise IndexError(f"{self.name}: no entity {index} (there are {self.count})")
             with self._lock:
-                found = self._entities.get(index) or self._making.get(index)
+                found = self.made.get(index) or self._making.get(index)
                 if found is None:
                     # Pending while it is filled: a relation back to it (a cycle) in this
                     # thread gets it; other threads wait on the lock and see it whole.
@@ -157,7 +157,7 @@ class Kind:
                         found._fill(self.make_values(index))
                     finally:
                         del self._making[index]
-                    self._entities[index] = found
+                    self.made[index] = found
         return found
 
     def make_values(self, index: int) -> dict[str, Any]:
@@ -403,7 +403,8 @@ class KindView:
     def pick(self, default: Any = None, **where: Any) -> Any:
         if not where and self._indices is None:  # the common case, kept short
             kind = self._kind
-            return kind.entity(int(self._rng.random() * kind.count))
+            index = int(self._rng.random() * kind.count)
+            return kind.made.get(index) or kind.entity(index)
         view = self.where(**where) if where else self
         size = len(view)
         if not size:
@@ -457,8 +458,11 @@ class Entities:
 
     def __init__(self, population: Population, rng: random.Random) -> None:
         self._views = {name: KindView(kind, rng) for name, kind in population.kinds.items()}
+        # As attributes, `entities.users` is a plain lookup: a miss that reaches `__getattr__`
+        # costs an AttributeError first (about a microsecond an event).
+        self.__dict__.update(self._views)
 
-    def __getattr__(self, name: str) -> KindView:
+    def __getattr__(self, name: str) -> KindView:  # only for names that are not kinds
         if name.startswith("__"):
             raise AttributeError(name)
         try:
