@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
@@ -11,6 +12,7 @@ from pydantic import Field
 
 from eventum_core import (
     TIMESTAMP_DTYPE,
+    Formatted,
     InputConfig,
     OutputConfig,
     PluginConfig,
@@ -135,3 +137,26 @@ class MemoryOutput:
 
 
 __all__ = ["EchoEvent", "MemoryOutput", "RangeInput"]
+
+
+class SplitEcho(EchoEvent):
+    """EchoEvent that may be spread over worker processes."""
+
+    parallel_safe = True
+
+
+class PidFormatter:
+    """`<event>|<pid of the process that formatted it>`."""
+
+    Config: ClassVar[type[PluginConfig]] = PluginConfig
+    parallel_safe: ClassVar[bool] = True
+
+    def __init__(self, config: PluginConfig, context: PluginContext) -> None:
+        pass
+
+    def format(self, events: Sequence[str]) -> Formatted:
+        return Formatted([f"{e}|{os.getpid()}" for e in events], len(events))
+
+
+class HerePidFormatter(PidFormatter):
+    parallel_safe: ClassVar[bool] = False

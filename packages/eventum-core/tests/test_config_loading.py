@@ -9,7 +9,7 @@ from eventum_core.config.generator import load_plan
 from eventum_core.config.yaml_source import expand_dotted_keys, load_yaml_file, substitute
 from eventum_core.discovery import Registry
 from eventum_core.errors import ConfigError
-from eventum_core.protocols import protocol_problem, required_methods
+from eventum_core.protocols import protocol_problem, required_methods, traits
 
 from .plugins_for_tests import EchoEvent, MemoryOutput, RangeInput
 
@@ -189,7 +189,8 @@ def test_traits_come_from_the_protocols_with_their_defaults(tmp_path: Path) -> N
     assert dict(plan.inputs[0].traits) == {"interactive": False}
     assert dict(plan.event.traits) == {"parallel_safe": False, "cheap": False}
     assert dict(plan.outputs[0].plugin.traits) == {"concurrent_writes": False}
-    assert dict(plan.outputs[0].formatter.traits) == {}
+    assert dict(plan.outputs[0].formatter.traits) == {"parallel_safe": True}  # plain declares it
+    assert dict(traits("formatter", LooseOutput)) == {"parallel_safe": False}
 
 
 def test_required_methods_come_from_the_protocols() -> None:

@@ -12,7 +12,16 @@ from eventum_core.pipeline.lateness import LagStats
 from eventum_core.pipeline.merge import merge_inputs
 from eventum_core.testing import run_generator
 
-from .plugins_for_tests import AHEAD, WRITTEN, EchoEvent, MemoryOutput, RangeInput
+from .plugins_for_tests import (
+    AHEAD,
+    WRITTEN,
+    EchoEvent,
+    HerePidFormatter,
+    MemoryOutput,
+    PidFormatter,
+    RangeInput,
+    SplitEcho,
+)
 
 
 @pytest.fixture
@@ -256,3 +265,25 @@ def test_a_produce_that_raises_counts_its_batch_and_the_run_goes_on(
     assert run.counters.event.produce_failed == 20
     failed = [e for e in logs if e["event"] == "event plugin failed"]
     assert [e["reason"] for e in failed] == ["RuntimeError: boom"] * 2
+
+
+@pytest.mark.parametrize(("formatter", "processes"), [("pid", 2), ("here-pid", 1)])
+def test_parallel_safe_formatters_format_where_the_events_are_made(
+    tmp_path: Path, registry: Registry, formatter: str, processes: int
+) -> None:
+    registry.register("event", "split", SplitEcho)
+    registry.register("formatter", "pid", PidFormatter)
+    registry.register("formatter", "here-pid", HerePidFormatter)
+    cfg = {
+        **config({"count": 100}),
+        "event": {"split": {}},
+        "output": [{"memory": {"formatter": {"format": formatter}}}],
+    }
+    # 95: the last batch (a worker's) is cut: its items are cut with it, or (made here) formatted
+    # again by the writer.
+    run = run_generator(
+        cfg, base_path=tmp_path, registry=registry, batch={"size": 10}, workers=2, max_events=95
+    )
+    written = WRITTEN["test"]
+    assert [item.rsplit("|", 1)[0] for item in written] == run.events[:95]
+    assert len({item.rsplit("|", 1)[1] for item in written}) == processes

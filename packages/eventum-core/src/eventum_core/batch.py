@@ -101,6 +101,14 @@ class Formatted:
         """Events carried by `items` (those the formatter did not fail on)."""
         return self.events - self.failed
 
+    def items_per_event(self, events: int) -> bool:
+        """One item for each of `events` events, none failed: the items can be cut as they."""
+        return self.failed == 0 and self.events == events == len(self.items)
+
+    def cut(self, events: int) -> Formatted:
+        """The first `events` events' items (of a formatting with one item per event)."""
+        return Formatted(self.items[:events], events)
+
     def events_in(self, item_indices: Sequence[int]) -> int:
         """How many events the given items carry."""
         if len(self.items) == self.formatted:

@@ -28,6 +28,7 @@ class PlainFormatter:
     """Events unchanged."""
 
     Config: ClassVar[type[PluginConfig]] = NoOptions
+    parallel_safe: ClassVar[bool] = True
 
     def __init__(self, config: NoOptions, context: PluginContext) -> None:
         self.config = config
@@ -77,6 +78,7 @@ class JsonFormatter:
     """Each event re-serialised as JSON; an event that is not valid JSON is counted and left out."""
 
     Config: ClassVar[type[PluginConfig]] = JsonOptions
+    parallel_safe: ClassVar[bool] = True
 
     def __init__(self, config: JsonOptions, context: PluginContext) -> None:
         self._encode = _dumper(config.indent).encode
@@ -109,6 +111,7 @@ class JsonBatchFormatter:
     """The whole batch as one JSON array; invalid events are counted and left out."""
 
     Config: ClassVar[type[PluginConfig]] = JsonOptions
+    parallel_safe: ClassVar[bool] = True
 
     def __init__(self, config: JsonOptions, context: PluginContext) -> None:
         self._indent = config.indent
@@ -139,6 +142,7 @@ class HttpInputFormatter:
     """`{"count": N}`: feeds another generator's `http` input with one request per batch."""
 
     Config: ClassVar[type[PluginConfig]] = NoOptions
+    parallel_safe: ClassVar[bool] = True
 
     def __init__(self, config: NoOptions, context: PluginContext) -> None:
         self.config = config

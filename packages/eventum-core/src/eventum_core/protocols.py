@@ -122,10 +122,16 @@ class Formatter(Protocol):
 
     An event that cannot be formatted is counted in `Formatted.failed` and left out; the plugin
     logs why.
+
+    A `parallel_safe` formatter keeps nothing between batches that its items depend on, so core
+    may format each batch where it was produced (in the event workers, with an instance of its
+    own in each) and take that work off the process that writes.
     """
 
     @property
     def Config(self) -> type[BaseModel]: ...
+
+    parallel_safe: ClassVar[bool] = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 

@@ -45,6 +45,7 @@ class TemplateFormatter:
     """Each event rendered with the template; the event is the variable `event`."""
 
     Config: ClassVar[type[PluginConfig]] = TemplateFormatterConfig
+    parallel_safe: ClassVar[bool] = True
 
     def __init__(self, config: TemplateFormatterConfig, context: PluginContext) -> None:
         self._template = _load(config, context)
@@ -70,6 +71,7 @@ class TemplateBatchFormatter:
     """The whole batch rendered as one item; the events are the variable `events`."""
 
     Config: ClassVar[type[PluginConfig]] = TemplateFormatterConfig
+    parallel_safe: ClassVar[bool] = True
 
     def __init__(self, config: TemplateFormatterConfig, context: PluginContext) -> None:
         self._template = _load(config, context)

@@ -51,6 +51,7 @@ class SyslogFormatter:
     """
 
     Config: ClassVar[type[SyslogFormatterConfig]] = SyslogFormatterConfig
+    parallel_safe: ClassVar[bool] = True
 
     def __init__(self, config: SyslogFormatterConfig, context: PluginContext) -> None:
         self._zone: tzinfo = context.timezone or UTC

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from eventum_core.batch import Timestamps
+from eventum_core.batch import Formatted, Timestamps
 from eventum_core.logging import get_logger
 
 log = get_logger()
@@ -26,6 +26,7 @@ class EventChunk:
     timestamps: Timestamps  # the batch's datetime64[us] array, for lateness
     size: int = 0  # held in the byte budget until every output has taken the chunk
     batch: int | None = None  # the timestamp batch's place in the run (`batch_index()`)
+    formatted: tuple[Formatted | None, ...] = ()  # per output, when the producer formatted it
 
 
 class RunControl:

@@ -76,25 +76,31 @@ class EventStage:
                     await anyio.to_thread.run_sync(workers.close)
 
     async def _take(
-        self, batch: TimestampBatch, produced: Result, send: MemoryObjectSendStream[EventChunk]
+        self, batch: TimestampBatch, made: Result, send: MemoryObjectSendStream[EventChunk]
     ) -> bool:
         """Count and pass on what the event plugin made of a batch; False once the run ends."""
         counters = self.counters
-        if isinstance(produced, ProduceFailed):
-            log.error("event plugin failed", generator=self.parameters.id, reason=produced.reason)
+        if isinstance(made, ProduceFailed):
+            log.error("event plugin failed", generator=self.parameters.id, reason=made.reason)
             counters.produce_failed += len(batch)
             return True
-        limit = self.parameters.max_events
+        produced, formatted, count = made.produced, made.formatted, made.events
         events = produced.events
-        if limit is not None and counters.produced + len(events) >= limit:
-            events = events[: limit - counters.produced]
-        counters.produced += len(events)
+        limit = self.parameters.max_events
+        if limit is not None and counters.produced + count > limit:
+            count = limit - counters.produced
+            if events:
+                events, formatted = events[:count], ()  # the writers format the part kept
+            else:  # sent without its events: one formatted item per event
+                formatted = tuple(f and f.cut(count) for f in formatted)
+        counters.produced += count
         counters.produce_failed += produced.failed
         counters.dropped += produced.dropped
-        if events:
-            size = self.budget.size_of(events)
+        if count:
+            first = formatted[0] if formatted else None
+            size = self.budget.size_of(events or (first.items if first else []))
             await self.budget.acquire(size)
-            await send.send(EventChunk(events, batch.timestamps, size, batch.index))
+            await send.send(EventChunk(events, batch.timestamps, size, batch.index, formatted))
         if produced.exhausted or (limit is not None and counters.produced >= limit):
             self.control.stop()
             return False

@@ -1,7 +1,8 @@
 """The output stage: fan-out to one writer per output; format, write, retry, dead-letter, and
 record how late each event was written (the monitor reads it).
 
-Each output has its own one-chunk queue and writer; each chunk is formatted once per output.
+Each output has its own one-chunk queue and writer; each chunk is formatted once per output, by
+the producer that made it when the formatter is `parallel_safe` (pipeline/workers.py), else here.
 Writes to one output go one chunk at a time, in order, unless the plugin declares
 `concurrent_writes`: then up to the output's `concurrency` (else `max_concurrency`) at once.
 """
@@ -99,11 +100,11 @@ class OutputStage:
         # memory holds `queue.max_event_batches` chunks, not that many per output as well.
         async with anyio.create_task_group() as tg:
             sends = []
-            for output in self.outputs:
+            for index, output in enumerate(self.outputs):
                 send, out_recv = anyio.create_memory_object_stream[EventChunk](1)
                 output.queue = send
                 sends.append(send)
-                tg.start_soon(self._writer, output, out_recv)
+                tg.start_soon(self._writer, index, output, out_recv)
             try:
                 async with receive:
                     async for chunk in receive:
@@ -114,20 +115,24 @@ class OutputStage:
                 for send in sends:  # each writer sees the end of the run
                     await send.aclose()
 
-    async def _writer(self, output: Output, receive: MemoryObjectReceiveStream[EventChunk]) -> None:
+    async def _writer(
+        self, index: int, output: Output, receive: MemoryObjectReceiveStream[EventChunk]
+    ) -> None:
         semaphore = anyio.Semaphore(self._concurrency(output))
         async with receive, anyio.create_task_group() as tg:
             async for chunk in receive:
-                try:
-                    formatted = output.formatter.format(chunk.events)
-                except Exception as error:
-                    output.counters.format_failed += len(chunk.events)
-                    log.error(
-                        "formatter failed",
-                        output=output.label,
-                        reason=f"{type(error).__name__}: {error}",
-                    )
-                    continue
+                formatted = chunk.formatted[index] if chunk.formatted else None
+                if formatted is None:
+                    try:
+                        formatted = output.formatter.format(chunk.events)
+                    except Exception as error:
+                        output.counters.format_failed += len(chunk.events)
+                        log.error(
+                            "formatter failed",
+                            output=output.label,
+                            reason=f"{type(error).__name__}: {error}",
+                        )
+                        continue
                 output.counters.format_failed += formatted.failed
                 if not formatted.items:
                     continue

@@ -31,7 +31,7 @@ from eventum_core.pipeline.events import EventStage, worker_count
 from eventum_core.pipeline.inputs import InputStage
 from eventum_core.pipeline.monitor import Monitor, deadline
 from eventum_core.pipeline.outputs import Output, OutputOpenError, OutputStage, open_outputs
-from eventum_core.pipeline.workers import EventWorkers
+from eventum_core.pipeline.workers import EventWorkers, Formatting
 from eventum_core.protocols import EventPlugin, InputPlugin
 
 log = get_logger()
@@ -104,6 +104,7 @@ class GeneratorRun:
             plan.event.config,
             self._context(plan.event),
             count,
+            [self._formatting(o) for o in outputs],
         )
         if count > 1:
             log.info(
@@ -164,6 +165,13 @@ class GeneratorRun:
             interrupted=self.control.interrupted,
             seed=self.seed,
         )
+
+    def _formatting(self, output: Output) -> Formatting | None:
+        """The output's formatter for the producers, when it may format where events are made."""
+        spec = output.spec.formatter
+        if not spec.traits["parallel_safe"]:
+            return None
+        return Formatting(output.formatter, spec.cls, spec.config, self._context(spec))
 
     def _build_output(self, index: int, spec: OutputSpec) -> Output:
         label = f"output[{index}] {spec.plugin.name}"

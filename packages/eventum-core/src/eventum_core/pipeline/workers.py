@@ -9,6 +9,10 @@ rest of the pipeline is light); it produces a batch when its result is asked for
 thread, while the other producers work on theirs. State the plugin keeps (the template plugin's
 `shared`) is per producer.
 
+A producer also formats its batch for every output whose formatter is `parallel_safe` (a worker
+with instances of its own), so formatting runs on every core and the formatted items come back
+with the events; the output's writer formats what came back unformatted.
+
 Workers are forked while the process has a single thread (before outputs open), which starts them
 in milliseconds with every module already imported; otherwise they are spawned.
 """
@@ -21,16 +25,16 @@ import gc
 import multiprocessing
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 import anyio
 
 from eventum_core import logging as eventum_logging
-from eventum_core.batch import Produced, TimestampBatch
+from eventum_core.batch import Formatted, Produced, TimestampBatch
 from eventum_core.context import PluginContext, Segment
-from eventum_core.protocols import EventPlugin
+from eventum_core.protocols import EventPlugin, Formatter
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,19 +48,77 @@ class ProduceFailed:
         return cls(f"{type(error).__name__}: {error}")
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Made:
+    """A produced batch and, per output, its formatted items (None: the writer formats them)."""
+
+    produced: Produced
+    formatted: tuple[Formatted | None, ...]
+    count: int = -1  # the events made, when `produced` was sent without them (-1: it was not)
+
+    @property
+    def events(self) -> int:
+        return len(self.produced.events) if self.count < 0 else self.count
+
+    def light(self) -> Made:
+        """What a worker sends back: without its events when every output has one formatted
+        item per event, so the pipe carries the items instead of, not beside, the events."""
+        events = self.produced.events
+        if not all(f is not None and f.items_per_event(len(events)) for f in self.formatted):
+            return self
+        p = self.produced
+        return Made(Produced([], p.failed, p.dropped, p.exhausted), self.formatted, len(events))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Formatting:
+    """An output's `parallel_safe` formatter, for the producers: this process's instance and
+    what a worker builds its own from."""
+
+    local: Formatter
+    cls: type[Formatter]
+    config: Any
+    context: PluginContext
+
+
+def _fields(context: PluginContext) -> dict[str, Any]:
+    """A context's fields but its logger, which a worker makes its own."""
+    return {
+        f.name: getattr(context, f.name) for f in dataclasses.fields(context) if f.name != "logger"
+    }
+
+
+def _make(
+    plugin: EventPlugin, formatters: Sequence[Formatter | None], batch: TimestampBatch
+) -> Made:
+    produced = plugin.produce(batch)
+    return Made(produced, tuple(_format(f, produced.events) for f in formatters))
+
+
+def _format(formatter: Formatter | None, events: list[str]) -> Formatted | None:
+    if formatter is None or not events:
+        return None
+    try:
+        return formatter.format(events)
+    except Exception:
+        return None  # the writer formats it again and reports the error
+
+
 def _serve(
     conn: Connection,
     cls: type[Any],
     config: Any,
     fields: dict[str, Any],
+    formatters: list[tuple[type[Any], Any, dict[str, Any]] | None],
     log_settings: eventum_logging.LogSettings | None,
 ) -> None:
     eventum_logging.configure(*(log_settings or (0, "plain", None)))
     plugin = cls(config, PluginContext(**fields))
+    own = [None if f is None else f[0](f[1], PluginContext(**f[2])) for f in formatters]
     try:
         while (batch := conn.recv()) is not None:
             try:
-                conn.send(plugin.produce(batch))
+                conn.send(_make(plugin, own, batch).light())
             except Exception as error:
                 conn.send(ProduceFailed.of(error))
     except EOFError:
@@ -66,13 +128,14 @@ def _serve(
         conn.close()
 
 
-Result = Produced | ProduceFailed
+Result = Made | ProduceFailed
 
 
 class EventWorkers:
     """The event stage spread over `count` producers: this process's own plugin instance
     (the context's segment: in an unsplit run, segment 0, whose random streams are those of a
-    one-process run) and `count - 1` forked processes, each with its own instance of the plugin."""
+    one-process run) and `count - 1` forked processes, each with its own instance of the plugin
+    and of the `formatters` (one per output, None for one that the writer runs)."""
 
     def __init__(
         self,
@@ -81,26 +144,32 @@ class EventWorkers:
         config: Any,
         context: PluginContext,
         count: int = 1,
+        formatters: Sequence[Formatting | None] = (),
     ) -> None:
         self._local = local
+        self._formatters = [None if f is None else f.local for f in formatters]
         self._conns: list[Connection] = []
         self._processes: list[Any] = []
         self._next = 0
         self._in_flight: deque[tuple[TimestampBatch, Callable[[], Any]]] = deque()
         if count > 1:
-            self._fork(cls, config, context, count)
+            self._fork(cls, config, context, count, formatters)
 
     def _fork(
-        self, cls: type[EventPlugin], config: Any, context: PluginContext, count: int
+        self,
+        cls: type[EventPlugin],
+        config: Any,
+        context: PluginContext,
+        count: int,
+        formatting: Sequence[Formatting | None],
     ) -> None:
         method = "fork" if threading.active_count() == 1 else "spawn"
         gc.freeze()  # the collector leaves what exists now alone, so forked pages stay shared
         mp: Any = multiprocessing.get_context(method)
-        fields = {
-            f.name: getattr(context, f.name)
-            for f in dataclasses.fields(context)
-            if f.name != "logger"
-        }
+        fields = _fields(context)
+        formatters = [
+            None if f is None else (f.cls, f.config, _fields(f.context)) for f in formatting
+        ]
         # Producer `index` of this segment of the run is producer `base.index + base.count *
         # index` of the whole run: it gets the batches and random streams it would get there.
         base = context.segment
@@ -109,7 +178,7 @@ class EventWorkers:
             fields["segment"] = Segment(base.index + base.count * index, base.count * count)
             process = mp.Process(
                 target=_serve,
-                args=(child, cls, config, dict(fields), eventum_logging.settings()),
+                args=(child, cls, config, dict(fields), formatters, eventum_logging.settings()),
                 name=f"eventum-event-{context.generator_id}-{index}",
                 daemon=True,
             )
@@ -135,7 +204,7 @@ class EventWorkers:
     async def submit(self, batch: TimestampBatch) -> None:
         slot, self._next = self._next, (self._next + 1) % self.count
         if slot == 0:
-            self._in_flight.append((batch, lambda: self._local.produce(batch)))
+            self._in_flight.append((batch, lambda: _make(self._local, self._formatters, batch)))
             return
         conn = self._conns[slot - 1]
         await anyio.to_thread.run_sync(conn.send, batch)
