@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from eventum_core.testing import run_generator
 
 from .plugins_for_tests import WRITTEN, EchoEvent, MemoryOutput, RangeInput
 
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 FAST_RETRY = {"attempts": 4, "initial_delay": 0.01, "max_delay": 0.05}
 
 
@@ -96,3 +98,16 @@ def test_per_item_verdicts_retry_only_what_may_pass(tmp_path: Path, registry: Re
     assert sorted(WRITTEN["test"] + [d["event"] for d in dead]) == sorted(
         f"1970-01-01T00:00:0{i}+00:00 " for i in range(10)
     )
+
+
+def test_each_segment_of_a_split_run_keeps_its_own_dead_letters(
+    tmp_path: Path, registry: Registry
+) -> None:
+    output = {"reject_odd": True, "dead_letter": "dead/memory.jsonl"}
+    dead = []
+    for index in range(2):
+        run(tmp_path, registry, output, segment={"index": index, "count": 2}, now=NOW, workers=1)
+        path = tmp_path / f"dead/memory.segment-{index}.jsonl"
+        dead += [json.loads(line)["event"] for line in path.read_text().splitlines()]
+    assert not (tmp_path / "dead/memory.jsonl").exists()
+    assert len(dead) == len(set(dead)) == 50

@@ -121,6 +121,26 @@ def test_a_template_mistake_fails_the_run_once_with_its_line(
     assert "Traceback" not in result.stderr
 
 
+def test_each_segment_dead_letters_what_it_could_not_deliver_once(
+    eventum, ray_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    dead = tmp_path / "dead" / "letters.jsonl"
+    outputs = (
+        '  - http: {url: "http://127.0.0.1:1/", retry: {attempts: 1}, '
+        f"dead_letter: {dead}, formatter: {{format: plain}}}}\n"
+    )
+    path = generator(tmp_path / "gen", '{start: "-1h", seconds: 1, count: 3, repeat: 20}', outputs)
+    result = eventum(
+        "generate", "--path", str(path), "--id", "c", "--batch.size", "10", *COMMON,
+        "--cluster", ray_cluster.address, "--segments", "3",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    files = sorted(p.name for p in dead.parent.iterdir())
+    assert files == [f"letters.segment-{i}.jsonl" for i in range(3)]  # no attempt left over
+    events = [json.loads(line)["event"] for name in files for line in (dead.parent / name).open()]
+    assert len(events) == len(set(events)) == 60
+
+
 def test_a_config_mistake_exits_2_before_the_cluster_is_asked(eventum, tmp_path: Path) -> None:
     path = generator(tmp_path / "gen", "{seconds: 1, count: -3}", FILE_OUTPUT)
     result = eventum(

@@ -33,8 +33,8 @@ def draw_seed() -> int:
 class Segment:
     """Which part of a run this process produces: segment `index` of `count`.
 
-    Today a run is one segment; the field lets plugins derive their random streams per segment so
-    that many workers can later produce one coherent, repeatable stream.
+    Plugins derive their random streams from it, so that the segments of one seeded run, made by
+    many workers or machines, put together make one coherent, repeatable stream.
     """
 
     index: int = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ import anyio
 from eventum_core import UserError
 from eventum_core import logging as eventum_logging
 from eventum_core.cli.session import parameters_from
-from eventum_core.config.generator import GeneratorPlan, load_plan
+from eventum_core.config.generator import GeneratorPlan, load_plan, with_dead_letter
 from eventum_core.discovery import Registry
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun
@@ -65,7 +66,11 @@ def run_segment(
     except UserError as error:
         return SegmentResult(index, None, str(error), user_error=True, node=node)
     plan, staged = _with_part_files(plan, index) if spec.part_files else (plan, [])
+    plan, letters = _with_attempt_dead_letters(plan)
     result = anyio.run(GeneratorRun(plan, spec.seed, _reporter(progress, index)).run)
+    for tmp, final in letters:  # this attempt finished: its dead letters are the segment's
+        if tmp.exists():
+            tmp.replace(final)
     committed = []
     if result.error is None:
         for output, folder, tmp in staged:
@@ -122,6 +127,24 @@ def _with_part_files(
         outputs.append(dataclasses.replace(output, plugin=plugin))
         staged.append((number, folder, tmp))
     return dataclasses.replace(plan, outputs=tuple(outputs)), staged
+
+
+def _with_attempt_dead_letters(
+    plan: GeneratorPlan,
+) -> tuple[GeneratorPlan, list[tuple[Path, Path]]]:
+    """The plan with each dead-letter file (core names it per segment) written by this attempt
+    aside and renamed over the segment's at the end: an attempt that dies with its node leaves
+    only its `.tmp`, so a rerun does not list the same events twice."""
+    outputs, letters = [], []
+    for output in plan.outputs:
+        final = output.plugin.config.dead_letter
+        if final is None:
+            outputs.append(output)
+            continue
+        tmp = final.with_name(f"{final.name}.{uuid.uuid4().hex}.tmp")
+        outputs.append(with_dead_letter(output, tmp))
+        letters.append((tmp, final))
+    return dataclasses.replace(plan, outputs=tuple(outputs)), letters
 
 
 def _reporter(progress: Any, index: int) -> Any:

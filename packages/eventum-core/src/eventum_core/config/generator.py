@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -147,7 +147,24 @@ def load_plan(
         checker.output(item, ["output", i], i)
         for i, item in enumerate(checker.items(data, "output"))
     )
+    if parameters.segment is not None and parameters.segment.count > 1:
+        outputs = tuple(_segment_dead_letter(o, parameters.segment.index) for o in outputs)
     return GeneratorPlan(parameters, source, source.parent, started_at, inputs, event, outputs)
+
+
+def _segment_dead_letter(output: OutputSpec, segment: int) -> OutputSpec:
+    """Each segment of a split run keeps its own dead letters (`dead.segment-3.jsonl`): segments
+    on one machine would otherwise interleave lines in one file, and a rerun would append twice."""
+    path = output.plugin.config.dead_letter
+    if path is None:
+        return output
+    return with_dead_letter(output, path.with_name(f"{path.stem}.segment-{segment}{path.suffix}"))
+
+
+def with_dead_letter(output: OutputSpec, path: Path) -> OutputSpec:
+    """The output with its dead letters written to `path` instead."""
+    config = output.plugin.config.model_copy(update={"dead_letter": path})
+    return replace(output, plugin=replace(output.plugin, config=config))
 
 
 class _Checker:

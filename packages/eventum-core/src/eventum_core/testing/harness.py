@@ -107,6 +107,7 @@ def run_generator(
         "live_mode": False,
         "params": dict(params or {}),
         "seed": seed,
+        "now": now,
         **parameters,
     }
     plan = load_plan(
