@@ -80,3 +80,20 @@ def test_a_segment_counts_only_its_share(eventum, generator: Path, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "o.log").read_text().splitlines()) == 400  # batches 1, 4, 7, ...
     assert "generated=400" in result.stderr and "written=400" in result.stderr
+
+
+def test_a_split_run_whose_templates_use_shared_says_so_once(
+    eventum, generator: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    split = eventum(
+        "generate", "--path", str(generator), "--id", "seg", "--params",
+        f'{{"out": "{tmp_path / "o.log"}"}}', *COMMON, "--workers", "3", timeout=120,
+    )  # fmt: skip
+    assert split.returncode == 0, split.stderr
+    assert split.stderr.count("templates use `shared`") == 1, split.stderr
+    assert "producers=3" in split.stderr
+    one = eventum(
+        "generate", "--path", str(generator), "--id", "seg", "--params",
+        f'{{"out": "{tmp_path / "o.log"}"}}', *COMMON, "--workers", "1", timeout=120,
+    )  # fmt: skip
+    assert one.returncode == 0 and "shared" not in one.stderr, one.stderr

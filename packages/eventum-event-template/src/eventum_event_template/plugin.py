@@ -165,6 +165,18 @@ class TemplateEvent:
             uses_name(env, name, ("faker", "mimesis")) for name in files
         )
         """Rendering costs less than sending events between processes: no worker helps."""
+        segment = context.segment
+        if (
+            segment.count > 1
+            and segment.index == segment.count - 1
+            and any(uses_name(env, name, ("shared",)) for name in files)
+        ):  # the last producer of a split run says it (the first may not know the run is split)
+            self._log.warning(
+                "templates use `shared`: each of the run's producers (event workers, segments)"
+                " keeps its own, so a `shared` counter counts per producer; for one sequence"
+                " use one (--workers 1, or --segments 1 on a cluster)",
+                producers=segment.count,
+            )
         if self.parallel_safe and not self.cheap:  # event workers will be forked from here
             warm_up(modules, (env.loader.get_source(env, name)[0] for name in files))  # type: ignore[union-attr]
 
