@@ -188,7 +188,10 @@ def test_traits_come_from_the_protocols_with_their_defaults(tmp_path: Path) -> N
     plan = plan_for(tmp_path, GOOD)
     assert dict(plan.inputs[0].traits) == {"interactive": False}
     assert dict(plan.event.traits) == {"parallel_safe": False, "cheap": False}
-    assert dict(plan.outputs[0].plugin.traits) == {"concurrent_writes": False}
+    assert dict(plan.outputs[0].plugin.traits) == {
+        "concurrent_writes": False,
+        "idempotent_writes": False,
+    }
     assert dict(plan.outputs[0].formatter.traits) == {"parallel_safe": True}  # plain declares it
     assert dict(traits("formatter", LooseOutput)) == {"parallel_safe": False}
 

@@ -98,14 +98,17 @@ class OutputPlugin(Protocol):
     Core calls `write` for one batch at a time, in order, unless the class sets
     `concurrent_writes = True` (order does not matter to the sink and parallel requests help, as
     for HTTP APIs): then up to the output's `concurrency` (else `max_concurrency`) run at once.
-    Its `Config` subclasses `OutputConfig`: formatter, retry, dead letters and concurrency are
-    core's settings, the same for every output.
+    `idempotent_writes = True` says a rerun of the same run id, segment and batch is not written
+    twice (ClickHouse's deduplication tokens): a cluster run's retried segment counts no
+    duplicates there. Its `Config` subclasses `OutputConfig`: formatter, retry, dead letters and
+    concurrency are core's settings, the same for every output.
     """
 
     @property
     def Config(self) -> type[OutputConfig]: ...
 
     concurrent_writes: ClassVar[bool] = False
+    idempotent_writes: ClassVar[bool] = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 
