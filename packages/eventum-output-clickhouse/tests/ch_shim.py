@@ -50,6 +50,7 @@ class ClickHouseShim:
         self.status: int | None = None  # answer every request with this status when set
         self.delay = 0.0
         self.inserts = 0
+        self.tokens: list[str] = []  # the deduplication tokens of the inserts, in order
         self.refusing = False
         self.outage: tuple[int, float] | None = None  # (after this many inserts, seconds down)
         self.port = 0
@@ -169,6 +170,7 @@ class ClickHouseShim:
         summary: dict[str, str] = {}
         if sql.lstrip().upper().startswith("INSERT"):
             self.inserts += 1
+            self.tokens.append(params.get("insert_deduplication_token", ""))
             if self.outage and self.inserts == self.outage[0]:
                 self.refusing = True  # committed, but the answer is lost with the connection
                 threading.Thread(target=self._go_down, args=(self.outage[1],), daemon=True).start()

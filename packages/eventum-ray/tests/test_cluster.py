@@ -9,9 +9,12 @@ import contextlib
 import json
 import os
 import signal
+import socketserver
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -206,16 +209,18 @@ def descendants_of(pid: int) -> list[int]:
     return found
 
 
-def writing_a_part(raylet: int) -> bool:
-    """A worker of this raylet has a segment's uncommitted part open: the segment is mid-run
-    (a title of ray::run_segment lingers after the task returned)."""
+def segments_writing(raylet: int) -> set[int]:
+    """The segments whose uncommitted parts (`seg-I.<attempt>.tmp`) the workers of this raylet
+    have open: the segments it is running."""
+    found = set()
     for pid in descendants_of(raylet):
         with contextlib.suppress(OSError):
             for fd in Path(f"/proc/{pid}/fd").iterdir():
                 with contextlib.suppress(OSError):
-                    if ".eventum-ray-" in os.readlink(fd):
-                        return True
-    return False
+                    name = Path(os.readlink(fd)).name
+                    if name.startswith("seg-") and name.endswith(".tmp"):
+                        found.add(int(name[4:].split(".")[0]))
+    return found
 
 
 def kill_node(raylet: int) -> None:
@@ -232,6 +237,30 @@ def _readable(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+class LineCounter:
+    """A TCP receiver that counts the lines it gets, over any number of connections."""
+
+    def __init__(self) -> None:
+        counter = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                for _ in self.rfile:
+                    with counter._lock:
+                        counter.lines += 1
+
+        self.lines = 0
+        self._lock = threading.Lock()
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 def summary_of(stderr: str) -> str:
@@ -278,9 +307,11 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
         "ORDER BY ts SETTINGS non_replicated_deduplication_window = 1000"
     )
     shim.delay = 0.15  # each insert takes a while (6 s a segment): the kill lands mid-run
+    tcp = LineCounter()  # at least once: a rerun sends its segment again
     outputs = FILE_OUTPUT + (
         f"  - clickhouse: {{host: 127.0.0.1, port: {shim.port}, table: ray_ev, "
         "formatter: {format: plain}}\n"
+        f"  - tcp: {{host: 127.0.0.1, port: {tcp.port}, formatter: {{format: plain}}}}\n"
     )
     path = generator(tmp_path / "gen", '{start: "-1h", seconds: 1, count: 200, repeat: 200}',
                      outputs, template=JSON_TEMPLATE)  # fmt: skip
@@ -294,21 +325,24 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
     driver = subprocess.Popen(
         eventum_command(
             "generate", "--path", str(path), *base, "--params", f'{{"out": "{many}"}}',
-            "--cluster", ray_cluster.address, "--segments", "4", "-vvvv",
+            "--cluster", ray_cluster.address, "--segments", "4", "--max-concurrency", "1",
+            "-vvvv",
         ),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env={**os.environ, **DRIVER_ENV},
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 300  # a loaded machine starts the workers slowly
-        # Past 20 of the 160 inserts every segment is writing (each node runs 2 segments of 40); the
-        # victim is a node still running a segment (Ray titles a worker by its task).
+        # The victim is a node running a segment that has inserted 10 to 30 of its 40 batches
+        # (a ClickHouse token is `run-segment-batch-...`; one insert at a time, 0.15 s each): so
+        # far along, it has reported what it wrote over TCP (every 0.5 s), and it is not done.
         victim = None
         while victim is None and driver.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-            if shim.inserts >= 20:
-                victim = next((w for w in ray_cluster.alive_workers()
-                               if writing_a_part(w["raylet"])), None)  # fmt: skip
+            inserted = Counter(token.split("-")[1] for token in list(shim.tokens))
+            victim = next((w for w in ray_cluster.alive_workers()
+                           if any(10 <= inserted[str(s)] <= 30
+                                  for s in segments_writing(w["raylet"]))), None)  # fmt: skip
         assert driver.poll() is None and victim is not None, "the run ended before the kill"
         kill_node(victim["raylet"])
         _, stderr = driver.communicate(timeout=240)
@@ -328,6 +362,15 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
         assert (int(total), int(distinct)) == (40000, 40000)
         assert shim.inserts > 160, "no segment was rerun"  # 160 batches, some inserted twice
         assert stderr.count("segment finished") == 4
-        assert "written=80000" in summary_of(stderr)  # 40000 events to each of two outputs
+        assert "written=120000" in summary_of(stderr)  # 40000 events to each of three outputs
+        # Only the TCP output got events twice, and the run says at least how many.
+        rewritten = [line for line in stderr.splitlines() if "events written twice" in line]
+        assert rewritten and all("output[2] tcp" in line for line in rewritten), stderr
+        deadline = time.monotonic() + 30
+        while tcp.lines < 40000 and time.monotonic() < deadline:  # the handlers catch up
+            time.sleep(0.1)
+        said = sum(int(line.split("duplicates_at_least=")[1].split()[0]) for line in rewritten)
+        assert 0 < said <= tcp.lines - 40000, (said, tcp.lines)
     finally:
         shim.close()
+        tcp.close()

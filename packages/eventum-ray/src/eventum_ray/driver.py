@@ -98,6 +98,7 @@ class Driver:
             for ref in pending:
                 ray.cancel(ref, force=True)
             total = self._total(started)
+            self._report_rewritten(ray.get(actor.lost.remote(), timeout=30))
             if error is None:
                 self._join_files()
         finally:
@@ -155,6 +156,25 @@ class Driver:
             total = add_up([], like=_empty(self.plan))
         total.started, total.finished = started, time.monotonic()
         return total
+
+    def _report_rewritten(self, lost: dict[int, list[Counters]]) -> None:
+        """Say what a rerun segment wrote again to outputs that deliver at least once: what its
+        lost attempts had reported written (a floor: they reported every PROGRESS_EVERY s)."""
+        for segment, attempts in sorted(lost.items()):
+            for number, output in enumerate(self.plan.outputs):
+                again = sum(attempt.outputs[number].written for attempt in attempts)
+                if again and not self._exactly_once(output):
+                    log.warning(
+                        "segment rerun: events written twice (this output is at least once)",
+                        segment=f"{segment}/{self.count}",
+                        output=f"output[{number}] {output.plugin.name}",
+                        duplicates_at_least=again,
+                    )
+
+    def _exactly_once(self, output: Any) -> bool:
+        """File outputs commit parts in sample mode; idempotent outputs drop a rerun's writes."""
+        parted = self.spec.part_files and output.plugin.name == "file"
+        return parted or bool(output.plugin.traits["idempotent_writes"])
 
     def _file_outputs(self) -> list[tuple[int, Any]]:
         if not self.spec.part_files:

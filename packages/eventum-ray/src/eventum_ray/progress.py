@@ -20,7 +20,8 @@ NAMESPACE = "eventum"
 @ray.remote(num_cpus=0, max_restarts=0)
 class RunProgress:
     def __init__(self) -> None:
-        self._segments: dict[int, Counters] = {}
+        self._segments: dict[int, tuple[str, Counters]] = {}
+        self._lost: dict[int, list[Counters]] = {}
         self._ready: set[int] = set()
         self._now: str | None = None
 
@@ -35,16 +36,24 @@ class RunProgress:
     def start(self, now: str) -> None:
         self._now = now
 
-    def report(self, segment: int, counters: Counters) -> None:
-        """A segment's counters so far; a rerun's replace those of the attempt that died."""
-        self._segments[segment] = counters
+    def report(self, segment: int, attempt: str, counters: Counters) -> None:
+        """An attempt's counters so far. A rerun's replace those of the attempt that died, which
+        are kept: what that attempt had written, a rerun writes again."""
+        previous = self._segments.get(segment)
+        if previous is not None and previous[0] != attempt:
+            self._lost.setdefault(segment, []).append(previous[1])
+        self._segments[segment] = (attempt, counters)
 
     def segments(self) -> dict[int, Counters]:
-        return dict(self._segments)
+        return {i: counters for i, (_, counters) in self._segments.items()}
+
+    def lost(self) -> dict[int, list[Counters]]:
+        """The last counters of each segment's attempts that died, by segment."""
+        return self._lost
 
     def snapshot(self) -> dict[str, Any]:
         """Counters per segment, as the REST API shows a generator's."""
-        return {str(i): c.snapshot() for i, c in sorted(self._segments.items())}
+        return {str(i): c.snapshot() for i, (_, c) in sorted(self._segments.items())}
 
 
 def start(run_id: str) -> Any:

@@ -67,7 +67,15 @@ def run_segment(
         return SegmentResult(index, None, str(error), user_error=True, node=node)
     plan, staged = _with_part_files(plan, index) if spec.part_files else (plan, [])
     plan, letters = _with_attempt_dead_letters(plan)
-    result = anyio.run(GeneratorRun(plan, spec.seed, _reporter(progress, index)).run)
+    attempt = uuid.uuid4().hex
+    run = GeneratorRun(plan, spec.seed, _reporter(progress, index, attempt))
+    # The attempt announces itself before it writes: reports queue until the progress actor is
+    # up (seconds on a busy node), and a rerun counts what the attempt it replaces reported.
+    ray.get(progress.report.remote(index, attempt, run.counters))
+    result = anyio.run(run.run)
+    # The last word before the result: a short rerun may not have reported yet, and the driver
+    # counts what the attempts it replaced had written.
+    ray.get(progress.report.remote(index, attempt, result.counters))
     for tmp, final in letters:  # this attempt finished: its dead letters are the segment's
         if tmp.exists():
             tmp.replace(final)
@@ -147,14 +155,14 @@ def _with_attempt_dead_letters(
     return dataclasses.replace(plan, outputs=tuple(outputs)), letters
 
 
-def _reporter(progress: Any, index: int) -> Any:
-    """Send this segment's counters to the progress actor at most every PROGRESS_EVERY s."""
+def _reporter(progress: Any, index: int, attempt: str) -> Any:
+    """Send this attempt's counters to the progress actor at most every PROGRESS_EVERY s."""
     last = [0.0]
 
     def report(counters: Counters) -> None:
         now = time.monotonic()
         if now - last[0] >= PROGRESS_EVERY:
             last[0] = now
-            progress.report.remote(index, counters)
+            progress.report.remote(index, attempt, counters)
 
     return report
