@@ -159,22 +159,19 @@ class Driver:
 
     def _report_rewritten(self, lost: dict[int, list[Counters]]) -> None:
         """Say what a rerun segment wrote again to outputs that deliver at least once: what its
-        lost attempts had reported written (a floor: they reported every PROGRESS_EVERY s)."""
+        lost attempts had reported written (a floor: they reported every PROGRESS_EVERY s).
+        Idempotent outputs drop a rerun's writes."""
+        parted = {number for number, _ in self._file_outputs()}  # committed parts: exactly once
         for segment, attempts in sorted(lost.items()):
             for number, output in enumerate(self.plan.outputs):
                 again = sum(attempt.outputs[number].written for attempt in attempts)
-                if again and not self._exactly_once(output):
+                if again and number not in parted and not output.plugin.traits["idempotent_writes"]:
                     log.warning(
                         "segment rerun: events written twice (this output is at least once)",
                         segment=f"{segment}/{self.count}",
                         output=f"output[{number}] {output.plugin.name}",
                         duplicates_at_least=again,
                     )
-
-    def _exactly_once(self, output: Any) -> bool:
-        """File outputs commit parts in sample mode; idempotent outputs drop a rerun's writes."""
-        parted = self.spec.part_files and output.plugin.name == "file"
-        return parted or bool(output.plugin.traits["idempotent_writes"])
 
     def _file_outputs(self) -> list[tuple[int, Any]]:
         if not self.spec.part_files:

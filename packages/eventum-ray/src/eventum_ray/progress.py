@@ -21,7 +21,7 @@ NAMESPACE = "eventum"
 class RunProgress:
     def __init__(self) -> None:
         self._segments: dict[int, tuple[str, Counters]] = {}
-        self._lost: dict[int, list[Counters]] = {}
+        self._lost: dict[int, dict[str, Counters]] = {}  # segment -> replaced attempt -> counters
         self._ready: set[int] = set()
         self._now: str | None = None
 
@@ -38,10 +38,15 @@ class RunProgress:
 
     def report(self, segment: int, attempt: str, counters: Counters) -> None:
         """An attempt's counters so far. A rerun's replace those of the attempt that died, which
-        are kept: what that attempt had written, a rerun writes again."""
+        are kept (a rerun writes again what that attempt had written); a replaced attempt that
+        still reports (a node cut off, not dead) updates its own, not the segment's."""
+        replaced = self._lost.setdefault(segment, {})
+        if attempt in replaced:
+            replaced[attempt] = counters
+            return
         previous = self._segments.get(segment)
         if previous is not None and previous[0] != attempt:
-            self._lost.setdefault(segment, []).append(previous[1])
+            replaced[previous[0]] = previous[1]
         self._segments[segment] = (attempt, counters)
 
     def segments(self) -> dict[int, Counters]:
@@ -49,7 +54,7 @@ class RunProgress:
 
     def lost(self) -> dict[int, list[Counters]]:
         """The last counters of each segment's attempts that died, by segment."""
-        return self._lost
+        return {i: list(attempts.values()) for i, attempts in self._lost.items() if attempts}
 
     def snapshot(self) -> dict[str, Any]:
         """Counters per segment, as the REST API shows a generator's."""

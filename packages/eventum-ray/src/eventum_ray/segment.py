@@ -73,9 +73,6 @@ def run_segment(
     # up (seconds on a busy node), and a rerun counts what the attempt it replaces reported.
     ray.get(progress.report.remote(index, attempt, run.counters))
     result = anyio.run(run.run)
-    # The last word before the result: a short rerun may not have reported yet, and the driver
-    # counts what the attempts it replaced had written.
-    ray.get(progress.report.remote(index, attempt, result.counters))
     for tmp, final in letters:  # this attempt finished: its dead letters are the segment's
         if tmp.exists():
             tmp.replace(final)
