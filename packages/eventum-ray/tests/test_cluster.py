@@ -198,7 +198,7 @@ def descendants_of(pid: int) -> list[int]:
     each worker as `uv run ... default_worker.py`, so the worker is a grandchild."""
     parents = {
         int(stat.split()[0]): int(stat.rsplit(")", 1)[1].split()[1])
-        for stat in (p.read_text() for p in Path("/proc").glob("[0-9]*/stat") if _readable(p))
+        for stat in filter(None, map(_read, Path("/proc").glob("[0-9]*/stat")))
     }
     found, todo = [], [pid]
     while todo:
@@ -231,12 +231,12 @@ def kill_node(raylet: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _readable(path: Path) -> bool:
+def _read(path: Path) -> str:
+    """A process's file, or "" once it has gone (it may exit between listing and reading)."""
     try:
-        path.read_text()
+        return path.read_text()
     except OSError:
-        return False
-    return True
+        return ""
 
 
 class LineCounter:
