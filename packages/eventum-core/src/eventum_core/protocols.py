@@ -99,8 +99,9 @@ class OutputPlugin(Protocol):
     `concurrent_writes = True` (order does not matter to the sink and parallel requests help, as
     for HTTP APIs): then up to the output's `concurrency` (else `max_concurrency`) run at once.
     `idempotent_writes = True` says a rerun of the same run id, segment and batch is not written
-    twice (ClickHouse's deduplication tokens): a cluster run's retried segment counts no
-    duplicates there. Its `Config` subclasses `OutputConfig`: formatter, retry, dead letters and
+    twice (ClickHouse's deduplication tokens, Kafka's transactions): a cluster run's retried
+    segment counts no duplicates there. An instance may set it in `__init__` from its config.
+    Its `Config` subclasses `OutputConfig`: formatter, retry, dead letters and
     concurrency are core's settings, the same for every output.
     """
 
@@ -108,7 +109,7 @@ class OutputPlugin(Protocol):
     def Config(self) -> type[OutputConfig]: ...
 
     concurrent_writes: ClassVar[bool] = False
-    idempotent_writes: ClassVar[bool] = False
+    idempotent_writes: bool = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 

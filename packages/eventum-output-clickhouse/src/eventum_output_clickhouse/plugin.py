@@ -92,7 +92,7 @@ class ClickHouseOutput:
 
     Config: ClassVar[type[ClickHouseOutputConfig]] = ClickHouseOutputConfig
     concurrent_writes: ClassVar[bool] = True  # the sink does not depend on batch order
-    idempotent_writes: ClassVar[bool] = True  # a rerun's inserts repeat their tokens
+    idempotent_writes = True  # a rerun's inserts repeat their tokens
 
     def __init__(self, config: ClickHouseOutputConfig, context: PluginContext) -> None:
         self._config = config

@@ -81,10 +81,11 @@ class GeneratorPlan:
     ) -> PluginContext:
         """The context `spec`'s plugin is built with, in a run (live mode as the parameters
         say) or a preview (`live_mode=False`). Every segment computes the same timestamps;
-        only the event plugin's random streams are the segment's own."""
+        the event plugin's random streams are the segment's own, and an output knows its
+        segment for the ids a rerun of it must repeat (ClickHouse tokens, Kafka transactions)."""
         p = self.parameters
         live = p.live_mode if live_mode is None else live_mode
-        segment = p.segment if spec.kind == "event" else None
+        segment = p.segment if spec.kind in ("event", "output") else None
         return PluginContext(
             generator_id=p.id,
             kind=spec.kind,
