@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -11,10 +12,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
 import pytest
-from aiokafka import AIOKafkaConsumer
+from kafka_broker import Broker, consume
 from pydantic import ValidationError
 
-from eventum_core import PluginContext, WriteError
+from eventum_core import PluginContext, Segment, WriteError
 from eventum_core.testing import OutputPluginContract, run_generator, validation_context
 from eventum_core.testing.net import free_port
 from eventum_output_kafka import KafkaOutput, KafkaOutputConfig
@@ -24,7 +25,6 @@ NOW = datetime(2025, 1, 2, tzinfo=UTC)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Broker  # the fixture's type only
 
     MakeBroker = Callable[[], Broker]
 
@@ -33,7 +33,9 @@ def validate(tmp_path: Path, data: dict[str, Any]) -> KafkaOutputConfig:
     return KafkaOutputConfig.model_validate(data, context=validation_context(tmp_path, now=NOW))
 
 
-def make(tmp_path: Path, broker: Broker, **data: Any) -> KafkaOutput:
+def make(
+    tmp_path: Path, broker: Broker, segment: Segment | None = None, run_id: str = "", **data: Any
+) -> KafkaOutput:
     data.setdefault("bootstrap_servers", [broker.address])
     data.setdefault("topic", f"t-{uuid.uuid4().hex[:10]}")
     context = PluginContext(
@@ -44,38 +46,10 @@ def make(tmp_path: Path, broker: Broker, **data: Any) -> KafkaOutput:
         base_path=tmp_path,
         timezone=UTC,
         started_at=NOW,
+        segment=segment or Segment(),
+        run_id=run_id,
     )
     return KafkaOutput(validate(tmp_path, data), context)
-
-
-async def consume(address: str, topic: str, count: int, wait: float = 10) -> list[Any]:
-    """Read `topic` from the start with a consumer group, up to the end offsets (all of the
-    log, duplicates of at-least-once delivery included), or for at most `wait` s."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=address,
-        group_id=f"g-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    records: list[Any] = []
-    ends: dict[Any, int] = {}
-    try:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=200)).values():
-                records.extend(batch)
-            assigned = consumer.assignment()
-            if assigned and not ends:
-                ends = await consumer.end_offsets(list(assigned))
-            positions = [await consumer.position(tp) for tp in ends]
-            done = all(p >= e for p, e in zip(positions, ends.values(), strict=True))
-            if ends and len(records) >= count and done:
-                break
-    finally:
-        await consumer.stop()
-    return records
 
 
 def test_defaults_match_eventum(tmp_path: Path) -> None:
@@ -403,3 +377,100 @@ class TestKafkaContract(OutputPluginContract):
         topic = self.valid_config["topic"]
         records = anyio.run(consume, self.broker.address, topic, 10)
         return [r.value.decode() for r in records]
+
+
+def transactional_generator(tmp_path: Path, broker: Broker, topic: str, count: int) -> dict:
+    """`count` numbered lines replayed in sample mode into one transactional output."""
+    (tmp_path / "lines.txt").write_text("".join(f"line {i}\n" for i in range(count)))
+    linspace = {"start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z", "count": count}
+    kafka = {
+        "bootstrap_servers": [broker.address],
+        "topic": topic,
+        "acks": -1,
+        "transactional_id": "eventum-test",
+        "formatter": {"format": "plain"},
+    }
+    return {
+        "input": [{"linspace": linspace}],
+        "event": {"replay": {"path": "lines.txt"}},
+        "output": [{"kafka": kafka}],
+    }
+
+
+def committed_lines(broker: Broker, topic: str, count: int) -> list[str]:
+    records = anyio.run(consume, broker.address, topic, count, 10, "read_committed")
+    return sorted(r.value.decode() for r in records)
+
+
+def test_a_rerun_of_the_same_run_writes_only_what_the_first_did_not_commit(
+    tmp_path: Path, broker: Broker
+) -> None:
+    """The first attempt stops after 4 of 10 batches (as if its machine died); the rerun of the
+    same run id writes the other 6, so the topic holds every line once. A new run writes all."""
+    topic = f"t-{uuid.uuid4().hex[:10]}"
+    config = transactional_generator(tmp_path, broker, topic, 500)
+    first = run_generator(config, base_path=tmp_path, run_id="r1", max_events=200,
+                          batch={"size": 50}, collect=False)  # fmt: skip
+    assert first.counters.outputs[0].written == 200
+    again = run_generator(config, base_path=tmp_path, run_id="r1", batch={"size": 50},
+                          collect=False)  # fmt: skip
+    assert again.result.ok and again.counters.outputs[0].written == 500  # 200 of them were there
+    assert committed_lines(broker, topic, 500) == sorted(f"line {i}" for i in range(500))
+    other = run_generator(config, base_path=tmp_path, run_id="r2", batch={"size": 50},
+                          collect=False)  # fmt: skip
+    assert other.counters.outputs[0].written == 500
+    assert len(committed_lines(broker, topic, 1000)) == 1000  # another run is another stream
+
+
+def test_segments_of_a_split_run_commit_side_by_side_and_rerun_to_nothing(
+    tmp_path: Path, broker: Broker
+) -> None:
+    """Each segment gets its own transactional id (they would fence each other otherwise) and
+    its own watermark: two segments at once write their shares; a rerun of one writes nothing."""
+    topic = f"t-{uuid.uuid4().hex[:10]}"
+    config = transactional_generator(tmp_path, broker, topic, 400)
+    runs: dict[int, Any] = {}
+
+    def segment(index: int) -> None:  # each run writes its generator.yml to its own folder
+        folder = tmp_path / f"s{index}"
+        folder.mkdir(exist_ok=True)
+        (folder / "lines.txt").write_text((tmp_path / "lines.txt").read_text())
+        runs[index] = run_generator(config, base_path=folder, run_id="split",
+                                    segment=f"{index}/2", now=NOW, workers=1,
+                                    batch={"size": 40})  # fmt: skip
+
+    threads = [threading.Thread(target=segment, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(run.result.ok for run in runs.values()), runs
+    made = sorted(runs[0].events + runs[1].events)
+    assert len(made) == 400 and committed_lines(broker, topic, 400) == made
+    segment(1)  # again: the same run's segment 1, its batches all committed
+    assert runs[1].result.ok and runs[1].counters.outputs[0].written > 0
+    assert len(committed_lines(broker, topic, 400)) == 400
+
+
+@pytest.mark.anyio
+async def test_a_rerun_fences_the_attempt_it_replaces(tmp_path: Path, broker: Broker) -> None:
+    """An attempt cut off from the cluster but still running cannot write once its segment's
+    rerun has opened: same run and segment, same transactional id."""
+    topic = f"t-{uuid.uuid4().hex[:10]}"
+    options = {"topic": topic, "transactional_id": "fence", "acks": -1}
+    old = make(tmp_path, broker, Segment(1, 2), "run", **options)
+    new = make(tmp_path, broker, Segment(1, 2), "run", **options)
+    await old.open()
+    await old.write(["before"])
+    await new.open()
+    with pytest.raises(WriteError) as raised:
+        await old.write(["zombie"])
+    assert not raised.value.retryable
+    await new.write(["after"])
+    await new.close()
+    with contextlib.suppress(Exception):
+        await old.close()
+    assert [r.value for r in await consume(broker.address, topic, 2, 5, "read_committed")] == [
+        b"before",
+        b"after",
+    ]

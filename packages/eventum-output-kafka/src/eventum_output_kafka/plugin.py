@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from aiokafka.helpers import create_ssl_context
 from aiokafka.partitioner import DefaultPartitioner
 
-from eventum_core import PluginContext, WriteError
+from eventum_core import PluginContext, WriteError, batch_index
 from eventum_output_kafka.config import KafkaOutputConfig
+from eventum_output_kafka.watermark import Watermark
 
 # Bytes a record adds to its key and value in a v2 record batch (varints, attributes,
 # headers count) plus the batch header: an upper bound for the max_request_size check.
@@ -50,7 +53,11 @@ class KafkaOutput:
     A failed batch fails its events alone (`WriteError.failed`), retryable when Kafka says the
     error is (a broker down, a leader moving, a timeout). A record larger than
     `max_request_size`, or not encodable, fails for good. With `transactional_id` every write
-    is one transaction: all its events are committed or none.
+    is one transaction: all its events are committed or none. Each transaction also records
+    its batch in the segment's watermark (see `watermark`), so a rerun of the same run and
+    segment skips what is already committed: exactly once (`idempotent_writes`). The segments
+    of a split run get their own transactional ids (`ID-RUN-SEGMENT`); a rerun's fences its
+    predecessor before reading the watermark, so a cut-off attempt can commit nothing more.
 
     After a retryable failure, one write a second probes the broker and the others fail at once
     as retryable, until a write succeeds. Delivery is at-least-once: a batch still in the
@@ -71,25 +78,39 @@ class KafkaOutput:
         self._probe = asyncio.Lock()
         self._degraded = False
         self._next_probe = 0.0
+        tid, segment = config.transactional_id, context.segment
+        self._transactional_id = (
+            tid if tid is None or segment.count == 1 else f"{tid}-{context.run_id}-{segment.index}"
+        )
+        self._group = None if tid is None else f"eventum-{tid}-{context.run_id}-{segment.index}"
+        self.idempotent_writes = tid is not None
+        self._watermark = Watermark()
+        self._open_batches: set[int] = set()  # written, not committed yet
 
     def _producer_options(self) -> dict[str, Any]:
+        c = self._config
+        return self._connection_options() | {
+            "acks": c.acks,
+            "compression_type": c.compression_type,
+            "max_batch_size": c.max_batch_size,
+            "max_request_size": c.max_request_size,
+            "linger_ms": c.linger_ms,
+            "enable_idempotence": c.enable_idempotence,
+            "transactional_id": self._transactional_id,
+            "transaction_timeout_ms": c.transaction_timeout_ms,
+        }
+
+    def _connection_options(self) -> dict[str, Any]:
+        """What the producer and the admin client (reading the watermark) share."""
         c = self._config
         options: dict[str, Any] = {
             "bootstrap_servers": c.bootstrap_servers,
             "client_id": c.client_id,
-            "acks": c.acks,
-            "compression_type": c.compression_type,
             "security_protocol": c.security_protocol,
             "metadata_max_age_ms": c.metadata_max_age_ms,
             "request_timeout_ms": c.request_timeout_ms,
             "connections_max_idle_ms": c.connections_max_idle_ms,
-            "max_batch_size": c.max_batch_size,
-            "max_request_size": c.max_request_size,
-            "linger_ms": c.linger_ms,
             "retry_backoff_ms": c.retry_backoff_ms,
-            "enable_idempotence": c.enable_idempotence,
-            "transactional_id": c.transactional_id,
-            "transaction_timeout_ms": c.transaction_timeout_ms,
         }
         if c.client_id is None:
             del options["client_id"]  # aiokafka's own default names the client
@@ -111,10 +132,40 @@ class KafkaOutput:
         producer = AIOKafkaProducer(**self._producer_options())
         try:
             await producer.start()
+            if self._group is not None:
+                await self._resume(producer)
         except BaseException:
             await producer.stop()
             raise
         self._producer = producer
+
+    async def _resume(self, producer: AIOKafkaProducer) -> None:
+        """Fence any earlier attempt at this segment (its open transaction is aborted, and it
+        commits nothing more), then read the watermark it left."""
+        async with producer.transaction():  # waits for the producer id: the fence
+            pass
+        assert self._group is not None
+        admin = AIOKafkaAdminClient(**self._connection_options())
+        await admin.start()
+        try:
+            offsets = await admin.list_consumer_group_offsets(
+                self._group, partitions=[self._watermark_partition]
+            )
+        finally:
+            await admin.close()
+        found = offsets.get(self._watermark_partition)
+        if found is not None and found.offset >= 0:
+            self._watermark = Watermark.decode(found.offset, found.metadata or "")
+            self._log.info(
+                "resuming a segment: batches already committed are skipped",
+                transactional_id=self._transactional_id,
+                through_batch=self._watermark.top,
+                gaps=len(self._watermark.gaps),
+            )
+
+    @property
+    def _watermark_partition(self) -> TopicPartition:
+        return TopicPartition(self._config.topic, 0)
 
     async def write(self, items: Sequence[str]) -> None:
         if not items:
@@ -137,12 +188,19 @@ class KafkaOutput:
 
     async def _write(self, producer: AIOKafkaProducer, items: Sequence[str]) -> None:
         values, failures = self._encode(items)
+        batch = None if self._group is None else batch_index()
+        if batch is not None and self._watermark.committed(batch):
+            if failures:  # an earlier attempt committed the rest; these fail again
+                raise self._error(failures, len(items))
+            return
+        if batch is not None:
+            self._open_batches.add(batch)  # before waiting its turn: a gap until committed
         try:
-            if self._config.transactional_id is None:
+            if self._transactional_id is None:
                 failures |= await self._send(producer, values)
             else:
                 async with self._transaction_lock:
-                    failures |= await self._transact(producer, values)
+                    failures |= await self._transact(producer, values, batch)
         except BaseException:  # cancelled by core's write timeout: the broker is slow or gone
             self._degraded = True
             raise
@@ -231,20 +289,45 @@ class KafkaOutput:
         return future
 
     async def _transact(
-        self, producer: AIOKafkaProducer, values: list[bytes | None]
+        self, producer: AIOKafkaProducer, values: list[bytes | None], batch: int | None
     ) -> dict[int, BaseException]:
-        """One transaction for the write: any failed record aborts it and fails them all."""
+        """One transaction for the write, with the watermark that records its batch: any
+        failed record aborts it and fails them all."""
         pending = [i for i, v in enumerate(values) if v is not None]
         try:
             async with producer.transaction():
                 failures = await self._send(producer, values)
                 if failures:
                     raise _Aborted(next(iter(failures.values())))
+                mark = None if batch is None else await self._mark(producer, batch)
         except _Aborted as aborted:
             return dict.fromkeys(pending, aborted.args[0])
         except Exception as error:
             return dict.fromkeys(pending, error)
+        if batch is not None:
+            self._open_batches.discard(batch)
+            self._watermark = mark or self._watermark
         return {}
+
+    async def _mark(self, producer: AIOKafkaProducer, batch: int) -> Watermark | None:
+        """The watermark with `batch` committed, added to the open transaction; None once it
+        is full (the run goes on, but a rerun may write the later batches again)."""
+        if self._watermark.full:
+            return None
+        mark = dataclasses.replace(self._watermark, gaps=set(self._watermark.gaps))
+        if not mark.advance(batch, self._open_batches):
+            self._watermark.full = True
+            self._log.warning(
+                "too many failed batches to record: a rerun of this segment may write the "
+                "batches after them again",
+                transactional_id=self._transactional_id,
+            )
+            return None
+        assert self._group is not None
+        await producer.send_offsets_to_transaction(
+            {self._watermark_partition: mark.encode()}, self._group
+        )
+        return mark
 
     def _error(self, failures: dict[int, BaseException], total: int) -> WriteError:
         """One WriteError for the failed records: retryable if any of them may succeed later."""
