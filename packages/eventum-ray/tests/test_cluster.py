@@ -17,11 +17,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import anyio
 import pytest
 from ray_helpers import DRIVER_ENV, LocalCluster, eventum_command
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "eventum-output-clickhouse" / "tests"))
+sys.path.insert(0, str(Path(__file__).parents[2] / "eventum-output-kafka" / "tests"))
 from ch_shim import ClickHouseShim, engine_dir  # chDB behind ClickHouse's HTTP interface
+from kafka_broker import Broker, consume  # noida-db, a Kafka-protocol broker
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -263,6 +266,22 @@ class LineCounter:
         self._server.server_close()
 
 
+def mid_run_victim(
+    driver: subprocess.Popen[str], shim: ClickHouseShim, cluster: LocalCluster
+) -> dict | None:
+    """A node running a segment that has inserted 10 to 30 of its 40 batches (a ClickHouse
+    token is `run-segment-batch-...`; one insert at a time, 0.15 s each): so far along, it has
+    reported what it wrote over TCP (every 0.5 s), and it is not done."""
+    deadline = time.monotonic() + 300  # a loaded machine starts the workers slowly
+    while driver.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        inserted = Counter(token.split("-")[1] for token in list(shim.tokens))
+        for worker in cluster.alive_workers():
+            if any(10 <= inserted[str(s)] <= 30 for s in segments_writing(worker["raylet"])):
+                return worker
+    return None
+
+
 def summary_of(stderr: str) -> str:
     (line,) = [line for line in stderr.splitlines() if "run finished" in line]
     return line
@@ -298,9 +317,11 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
     eventum, ray_cluster: LocalCluster, tmp_path: Path
 ) -> None:
     """The segments on the killed node are rerun on the other one: the file is still the
-    one-process run byte for byte (the dead attempts' parts never committed), and ClickHouse
+    one-process run byte for byte (the dead attempts' parts never committed), ClickHouse
     (chDB behind its HTTP interface) drops the rerun's inserts of batches already written by
-    their deduplication tokens. Runs last: the cluster keeps one worker node afterwards."""
+    their deduplication tokens, and a transactional Kafka output skips the batches its
+    segment's watermark says are committed. Runs last: the cluster keeps one worker node
+    afterwards."""
     shim = ClickHouseShim(engine_dir()).start()
     shim.conn.query(
         "CREATE TABLE ray_ev (ts DateTime64(6, 'UTC'), user String, n UInt64) ENGINE = MergeTree "
@@ -308,10 +329,15 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
     )
     shim.delay = 0.15  # each insert takes a while (6 s a segment): the kill lands mid-run
     tcp = LineCounter()  # at least once: a rerun sends its segment again
+    (tmp_path / "noida").mkdir()
+    kafka = Broker(tmp_path / "noida")
+    kafka.start()
     outputs = FILE_OUTPUT + (
         f"  - clickhouse: {{host: 127.0.0.1, port: {shim.port}, table: ray_ev, "
         "formatter: {format: plain}}\n"
         f"  - tcp: {{host: 127.0.0.1, port: {tcp.port}, formatter: {{format: plain}}}}\n"
+        f"  - kafka: {{bootstrap_servers: ['{kafka.address}'], topic: ray_ev, acks: -1, "
+        "transactional_id: ray, formatter: {format: plain}}\n"
     )
     path = generator(tmp_path / "gen", '{start: "-1h", seconds: 1, count: 200, repeat: 200}',
                      outputs, template=JSON_TEMPLATE)  # fmt: skip
@@ -332,17 +358,7 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
         env={**os.environ, **DRIVER_ENV},
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 300  # a loaded machine starts the workers slowly
-        # The victim is a node running a segment that has inserted 10 to 30 of its 40 batches
-        # (a ClickHouse token is `run-segment-batch-...`; one insert at a time, 0.15 s each): so
-        # far along, it has reported what it wrote over TCP (every 0.5 s), and it is not done.
-        victim = None
-        while victim is None and driver.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-            inserted = Counter(token.split("-")[1] for token in list(shim.tokens))
-            victim = next((w for w in ray_cluster.alive_workers()
-                           if any(10 <= inserted[str(s)] <= 30
-                                  for s in segments_writing(w["raylet"]))), None)  # fmt: skip
+        victim = mid_run_victim(driver, shim, ray_cluster)
         assert driver.poll() is None and victim is not None, "the run ended before the kill"
         kill_node(victim["raylet"])
         _, stderr = driver.communicate(timeout=240)
@@ -352,17 +368,15 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
     try:
         assert driver.returncode == 0, stderr
         assert many.read_bytes() == one.read_bytes()
-        total, distinct = (
-            shim.conn.query("SELECT count(), uniqExact(ts, user, n) FROM ray_ev", "CSV")
-            .bytes()
-            .decode()
-            .strip()
-            .split(",")
-        )
+        query = "SELECT count(), uniqExact(ts, user, n) FROM ray_ev"
+        total, distinct = shim.conn.query(query, "CSV").bytes().decode().strip().split(",")
         assert (int(total), int(distinct)) == (40000, 40000)
         assert shim.inserts > 160, "no segment was rerun"  # 160 batches, some inserted twice
         assert stderr.count("segment finished") == 4
-        assert "written=120000" in summary_of(stderr)  # 40000 events to each of three outputs
+        assert "written=160000" in summary_of(stderr)  # 40000 events to each of four outputs
+        records = anyio.run(consume, kafka.address, "ray_ev", 40000, 30, "read_committed")
+        values = [r.value for r in records]
+        assert (len(values), len(set(values))) == (40000, 40000)
         # Only the TCP output got events twice, and the run says at least how many.
         rewritten = [line for line in stderr.splitlines() if "events written twice" in line]
         assert rewritten and all("output[2] tcp" in line for line in rewritten), stderr
@@ -374,3 +388,4 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
     finally:
         shim.close()
         tcp.close()
+        kafka.shutdown()

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from eventum_core import logging as eventum_logging
-from eventum_core.config.generator import GeneratorPlan
+from eventum_core.config.generator import GeneratorPlan, OutputSpec
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import RunResult
+from eventum_core.protocols import traits
 from eventum_ray import parts
 from eventum_ray.counters import add_up, segment_summary
 from eventum_ray.segment import SegmentResult, SegmentSpec
@@ -165,13 +166,20 @@ class Driver:
         for segment, attempts in sorted(lost.items()):
             for number, output in enumerate(self.plan.outputs):
                 again = sum(attempt.outputs[number].written for attempt in attempts)
-                if again and number not in parted and not output.plugin.traits["idempotent_writes"]:
+                if again and number not in parted and not self._idempotent(output):
                     log.warning(
                         "segment rerun: events written twice (this output is at least once)",
                         segment=f"{segment}/{self.count}",
                         output=f"output[{number}] {output.plugin.name}",
                         duplicates_at_least=again,
                     )
+
+    def _idempotent(self, output: OutputSpec) -> bool:
+        """What the output declares once built from its config (Kafka is idempotent with a
+        `transactional_id`); built here only to be asked, never opened."""
+        spec = output.plugin
+        context = self.plan.context(spec, seed=self.spec.seed, run_id=self.run_id)
+        return traits("output", spec.cls(spec.config, context))["idempotent_writes"]
 
     def _file_outputs(self) -> list[tuple[int, Any]]:
         if not self.spec.part_files:
