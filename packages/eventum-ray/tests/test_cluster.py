@@ -313,6 +313,45 @@ def test_live_mode_holds_the_total_rate(eventum, ray_cluster: LocalCluster, tmp_
     assert 4 <= float(summary.split("seconds=")[1].split()[0]) < 60
 
 
+def test_ctrl_c_stops_every_segment_and_keeps_what_they_wrote(
+    ray_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """SIGINT to the driver mid-run: each segment stops taking timestamps and writes what it
+    made, and the driver joins the parts it committed, in batch order: exit 0, as one process."""
+    path = generator(tmp_path / "gen", '{start: "-1h", seconds: 1, count: 200, repeat: 20000}',
+                     FILE_OUTPUT, template=JSON_TEMPLATE)  # fmt: skip
+    out = tmp_path / "stopped.log"
+    driver = subprocess.Popen(
+        eventum_command(
+            "generate", "--path", str(path), "--id", "stop", "--batch.size", "250", *COMMON,
+            "--params", f'{{"out": "{out}"}}', "--cluster", ray_cluster.address,
+            "--segments", "4", "-vvvv",
+        ),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **DRIVER_ENV},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        writing = []
+        while not writing and driver.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            writing = [p for p in tmp_path.glob(".stopped.log.*/seg-*.tmp") if p.stat().st_size]
+        assert driver.poll() is None and writing, "no segment wrote before the deadline"
+        driver.send_signal(signal.SIGINT)
+        _, stderr = driver.communicate(timeout=120)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 0, stderr
+    assert "stopping: every segment writes what it generated" in stderr
+    assert stderr.count("segment finished") == 4
+    stamps = [json.loads(line)["ts"] for line in out.read_text().splitlines()]
+    assert 0 < len(stamps) < 4_000_000
+    assert stamps == sorted(stamps)  # whole batches, joined in the run's order
+    assert f"written={len(stamps)}" in summary_of(stderr)
+    assert not list(tmp_path.glob(".stopped.log.*"))  # the parts were joined and removed
+
+
 def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
     eventum, ray_cluster: LocalCluster, tmp_path: Path
 ) -> None:

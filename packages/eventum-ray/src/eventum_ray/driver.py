@@ -3,6 +3,10 @@ outputs' parts joined at the end, and the segments' counters added up into one r
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -10,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eventum_core import logging as eventum_logging
+from eventum_core.cli.session import EXIT_ABORTED
 from eventum_core.config.generator import GeneratorPlan, OutputSpec
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import RunResult
@@ -22,6 +27,7 @@ from eventum_ray.segment import SegmentResult, SegmentSpec
 # failures only: an exception in the segment (a template or config mistake) fails the run.
 SEGMENT_RETRIES = 3
 POLL_S = 0.5
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 log = eventum_logging.get_logger()
 
@@ -79,8 +85,15 @@ class Driver:
         user_error = False
         waiting_for_start = self.spec.options.get("now") is None
         submitted = len(pending)
+        interrupted = _Interrupts()
         try:
             while pending and error is None:
+                if interrupted.first():
+                    log.warning("stopping: every segment writes what it generated")
+                    actor.stop.remote()
+                    if waiting_for_start:  # live segments still waiting start, then stop at once
+                        actor.start.remote(datetime.now(p.zone).isoformat())
+                        waiting_for_start = False
                 done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_S)
                 for ref in done:
                     index = pending.pop(ref)
@@ -103,9 +116,13 @@ class Driver:
             if error is None:
                 self._join_files()
         finally:
+            interrupted.restore()
             self._discard_parts()
             ray.kill(actor)
-        return RunResult(total, error, user_error=user_error, seed=self.spec.seed)
+        return RunResult(
+            total, error, user_error=user_error, interrupted=interrupted.count > 0,
+            seed=self.spec.seed,
+        )  # fmt: skip
 
     def _collect(self, ref: Any, index: int) -> tuple[SegmentResult | None, str | None]:
         import ray
@@ -209,6 +226,34 @@ class Driver:
     def _discard_parts(self) -> None:
         for _, config in self._file_outputs():
             parts.discard(parts.staging_folder(Path(config.path), self.run_id))
+
+
+class _Interrupts:
+    """SIGINT and SIGTERM while the driver waits: the first stops the run gracefully (the
+    segments flush, their parts are joined), a second ends the process at once, as in one
+    process."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._seen = 0
+        main = threading.current_thread() is threading.main_thread()  # where handlers can be
+        self._previous = {s: signal.signal(s, self._on_signal) for s in STOP_SIGNALS if main}
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if self.count > 1:
+            sys.stderr.write("\neventum: stopping now, events in flight are lost\n")
+            os._exit(EXIT_ABORTED)
+
+    def first(self) -> bool:
+        """True once, at the first signal."""
+        new = self.count > self._seen
+        self._seen = self.count
+        return new
+
+    def restore(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 def _empty(plan: GeneratorPlan) -> Counters:

@@ -24,6 +24,7 @@ class RunProgress:
         self._lost: dict[int, dict[str, Counters]] = {}  # segment -> replaced attempt -> counters
         self._ready: set[int] = set()
         self._now: str | None = None
+        self._stopping = False
 
     def ready(self, segment: int) -> str | None:
         """A live segment is loaded and waits for the run's `now` (None until every one is)."""
@@ -36,18 +37,24 @@ class RunProgress:
     def start(self, now: str) -> None:
         self._now = now
 
-    def report(self, segment: int, attempt: str, counters: Counters) -> None:
-        """An attempt's counters so far. A rerun's replace those of the attempt that died, which
-        are kept (a rerun writes again what that attempt had written); a replaced attempt that
-        still reports (a node cut off, not dead) updates its own, not the segment's."""
+    def stop(self) -> None:
+        """Ctrl-C on the driver: every segment stops taking timestamps and writes what it made."""
+        self._stopping = True
+
+    def report(self, segment: int, attempt: str, counters: Counters) -> bool:
+        """An attempt's counters so far; the answer says whether the run is stopping. A rerun's
+        replace those of the attempt that died, which are kept (a rerun writes again what that
+        attempt had written); a replaced attempt that still reports (a node cut off, not dead)
+        updates its own, not the segment's."""
         replaced = self._lost.setdefault(segment, {})
         if attempt in replaced:
             replaced[attempt] = counters
-            return
+            return self._stopping
         previous = self._segments.get(segment)
         if previous is not None and previous[0] != attempt:
             replaced[previous[0]] = previous[1]
         self._segments[segment] = (attempt, counters)
+        return self._stopping
 
     def segments(self) -> dict[int, Counters]:
         return {i: counters for i, (_, counters) in self._segments.items()}

@@ -68,10 +68,12 @@ def run_segment(
     plan, staged = _with_part_files(plan, index) if spec.part_files else (plan, [])
     plan, letters = _with_attempt_dead_letters(plan)
     attempt = uuid.uuid4().hex
-    run = GeneratorRun(plan, spec.seed, _reporter(progress, index, attempt))
+    run = GeneratorRun(plan, spec.seed)
+    run.progress = _reporter(progress, index, attempt, run)
     # The attempt announces itself before it writes: reports queue until the progress actor is
     # up (seconds on a busy node), and a rerun counts what the attempt it replaces reported.
-    ray.get(progress.report.remote(index, attempt, run.counters))
+    if ray.get(progress.report.remote(index, attempt, run.counters)):
+        run.stop(interrupted=True)  # the run was stopped before this segment began
     result = anyio.run(run.run)
     for tmp, final in letters:  # this attempt finished: its dead letters are the segment's
         if tmp.exists():
@@ -152,14 +154,20 @@ def _with_attempt_dead_letters(
     return dataclasses.replace(plan, outputs=tuple(outputs)), letters
 
 
-def _reporter(progress: Any, index: int, attempt: str) -> Any:
-    """Send this attempt's counters to the progress actor at most every PROGRESS_EVERY s."""
-    last = [0.0]
+def _reporter(progress: Any, index: int, attempt: str, run: GeneratorRun) -> Any:
+    """Send this attempt's counters to the progress actor at most every PROGRESS_EVERY s, and
+    stop the run once an answer says the driver was interrupted (never waiting for one)."""
+    import ray
+
+    last: list[Any] = [0.0, None]
 
     def report(counters: Counters) -> None:
         now = time.monotonic()
-        if now - last[0] >= PROGRESS_EVERY:
-            last[0] = now
-            progress.report.remote(index, attempt, counters)
+        if now - last[0] < PROGRESS_EVERY:
+            return
+        answer = last[1]
+        if answer is not None and ray.wait([answer], timeout=0)[0] and ray.get(answer):
+            run.stop(interrupted=True)
+        last[0], last[1] = now, progress.report.remote(index, attempt, counters)
 
     return report
