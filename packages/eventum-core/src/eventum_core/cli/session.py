@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -43,14 +43,25 @@ def parameters_from(options: dict[str, Any]) -> GeneratorParameters:
 
 
 def load_generation(
-    options: dict[str, Any], cryptfile: Path | None, *, answered: dict[str, str] | None = None
+    options: dict[str, Any],
+    cryptfile: Path | None,
+    *,
+    answered: dict[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> tuple[GeneratorParameters, GeneratorPlan]:
     """The options and the plan they load, secrets from `cryptfile`. `answered` collects each
-    secret looked up (a cluster driver hands them to segments that run where the keyring is not)."""
+    secret looked up, for a cluster's segments, which run where the keyring is not and load
+    with those as `known`."""
     parameters = parameters_from(options)
-    return parameters, load_plan(
-        parameters, registry=Registry(), secrets=_secrets(cryptfile, answered)
-    )
+    secrets = _secrets(cryptfile, answered) if known is None else _from(known)
+    return parameters, load_plan(parameters, registry=Registry(), secrets=secrets)
+
+
+def _from(known: Mapping[str, str]) -> SecretResolver:
+    def resolve(name: str) -> str:
+        return known[name]
+
+    return resolve
 
 
 def _secrets(cryptfile: Path | None, answered: dict[str, str] | None) -> SecretResolver | None:
