@@ -17,7 +17,9 @@ from eventum_core.testing import OutputPluginContract, run_generator, validation
 from eventum_output_tcp import TcpOutput, TcpOutputConfig
 
 if TYPE_CHECKING:
-    from conftest import Pki, Receiver  # fixture types only
+    from tcp_receiver import Receiver  # fixture types only
+
+    from eventum_core.testing.tls import Pki
 
 NOW = datetime(2025, 1, 2, tzinfo=UTC)
 
