@@ -25,7 +25,6 @@ NOW = datetime(2025, 1, 2, tzinfo=UTC)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-
     MakeBroker = Callable[[], Broker]
 
 
