@@ -9,10 +9,8 @@ import contextlib
 import json
 import os
 import signal
-import socketserver
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,8 +21,10 @@ from ray_helpers import DRIVER_ENV, LocalCluster, eventum_command
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "eventum-output-clickhouse" / "tests"))
 sys.path.insert(0, str(Path(__file__).parents[2] / "eventum-output-kafka" / "tests"))
+sys.path.insert(0, str(Path(__file__).parents[2] / "eventum-output-tcp" / "tests"))
 from ch_shim import ClickHouseShim, engine_dir  # chDB behind ClickHouse's HTTP interface
 from kafka_broker import Broker, consume  # noida-db, a Kafka-protocol broker
+from tcp_receiver import Receiver
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -242,30 +242,6 @@ def _read(path: Path) -> str:
         return ""
 
 
-class LineCounter:
-    """A TCP receiver that counts the lines it gets, over any number of connections."""
-
-    def __init__(self) -> None:
-        counter = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            def handle(self) -> None:
-                for _ in self.rfile:
-                    with counter._lock:
-                        counter.lines += 1
-
-        self.lines = 0
-        self._lock = threading.Lock()
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 def mid_run_victim(
     driver: subprocess.Popen[str], shim: ClickHouseShim, cluster: LocalCluster
 ) -> dict | None:
@@ -311,6 +287,36 @@ def test_live_mode_holds_the_total_rate(eventum, ray_cluster: LocalCluster, tmp_
     stamps = sorted(json.loads(line)["ts"] for line in lines)
     assert stamps[0] < stamps[-1]
     assert 4 <= float(summary.split("seconds=")[1].split()[0]) < 60
+
+
+def test_nodes_that_do_not_see_the_generator_folder_load_the_copy_the_driver_ships(
+    eventum, ray_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """The driver alone sees its generator folder (a tmpfs in a mount namespace of its own, as
+    on a laptop driving a cluster): the segments load the zipped copy the driver put in Ray's
+    object store, and the run is the one made from a folder every node sees."""
+    source = generator(tmp_path / "src", '{start: "-1h", seconds: 1, count: 3, repeat: 200}',
+                       FILE_OUTPUT)  # fmt: skip
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    base = ("--id", "ship", "--batch.size", "50", *COMMON, "--cluster", ray_cluster.address,
+            "--segments", "4")  # fmt: skip
+    seen, shipped = tmp_path / "seen.log", tmp_path / "shipped.log"
+    result = eventum("generate", "--path", str(source.parent), *base,
+                     "--params", f'{{"out": "{seen}"}}')  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-rm"]
+    command = [
+        *unshare, "sh", "-c",
+        f'mount -t tmpfs eventum {hidden} && cp -r {source.parent}/. {hidden} && exec "$@"', "sh",
+        *eventum_command("generate", "--path", str(hidden), *base,
+                         "--params", f'{{"out": "{shipped}"}}'),
+    ]  # fmt: skip
+    driver = subprocess.run(command, capture_output=True, text=True, timeout=240,
+                            env={**os.environ, **DRIVER_ENV}, check=False)  # fmt: skip
+    assert driver.returncode == 0, driver.stderr
+    assert not (hidden / "generator.yml").exists()  # only the driver saw it
+    assert shipped.read_bytes() == seen.read_bytes()
 
 
 def test_ctrl_c_stops_every_segment_and_keeps_what_they_wrote(
@@ -367,7 +373,7 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
         "ORDER BY ts SETTINGS non_replicated_deduplication_window = 1000"
     )
     shim.delay = 0.15  # each insert takes a while (6 s a segment): the kill lands mid-run
-    tcp = LineCounter()  # at least once: a rerun sends its segment again
+    tcp = Receiver()  # at least once: a rerun sends its segment again
     (tmp_path / "noida").mkdir()
     kafka = Broker(tmp_path / "noida")
     kafka.start()
@@ -420,11 +426,12 @@ def test_a_worker_node_killed_mid_run_loses_and_doubles_nothing(
         rewritten = [line for line in stderr.splitlines() if "events written twice" in line]
         assert rewritten and all("output[2] tcp" in line for line in rewritten), stderr
         deadline = time.monotonic() + 30
-        while tcp.lines < 40000 and time.monotonic() < deadline:  # the handlers catch up
+        while len(tcp.lines()) < 40000 and time.monotonic() < deadline:  # the reader catches up
             time.sleep(0.1)
+        received = len(tcp.lines())
         said = sum(int(line.split("duplicates_at_least=")[1].split()[0]) for line in rewritten)
-        assert 0 < said <= tcp.lines - 40000, (said, tcp.lines)
+        assert 0 < said <= received - 40000, (said, received)
     finally:
         shim.close()
-        tcp.close()
+        tcp.go_away()
         kafka.shutdown()

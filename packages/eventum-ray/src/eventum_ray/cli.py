@@ -29,6 +29,8 @@ from eventum_core.cli.session import (
 from eventum_core.config.generation import GeneratorParameters
 from eventum_core.config.generator import GeneratorPlan, PluginSpec
 
+log = eventum_logging.get_logger()
+
 
 def run_on_cluster(
     options: dict[str, Any],
@@ -66,8 +68,9 @@ def run_on_cluster(
     from eventum_ray.segment import SegmentSpec
 
     spec = SegmentSpec(
-        options, options["seed"], used, verbosity, log_format, not parameters.live_mode
-    )
+        options, options["seed"], used, verbosity, log_format, not parameters.live_mode,
+        _shipped(plan.base_path),
+    )  # fmt: skip
     try:
         outcome = Driver(plan, spec, count, progress_printer() if show else None).run()
     except Exception as error:
@@ -83,6 +86,7 @@ def run_on_cluster(
 def _shared(options: dict[str, Any]) -> dict[str, Any]:
     """What every segment must agree on, fixed once here: seed, now, run id, workers."""
     fixed = dict(options)
+    fixed["path"] = str(Path(options["path"]).resolve())  # the nodes have other working folders
     if fixed.get("seed") is None:
         fixed["seed"] = random_secrets.randbits(63)
     if fixed.get("now") is None and not fixed.get("live_mode"):
@@ -94,6 +98,23 @@ def _shared(options: dict[str, Any]) -> dict[str, Any]:
         # Live segments take turns batch by batch: small batches share the rate finely.
         fixed["batch"] = {**fixed.get("batch", {}), "size": 1000}
     return fixed
+
+
+def _shipped(folder: Path) -> Any:
+    """The generator folder in Ray's object store, for nodes that do not see it."""
+    import ray
+
+    from eventum_ray import bundle
+
+    packed = bundle.pack(folder)
+    if packed is None:
+        log.warning(
+            "generator folder too large to ship: every node must see it at the same path",
+            folder=str(folder),
+            limit_mib=bundle.MAX_BYTES >> 20,
+        )
+        return None
+    return ray.put(packed)
 
 
 def _segment_count(segments: str, plan: GeneratorPlan) -> int:

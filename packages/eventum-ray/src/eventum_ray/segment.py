@@ -15,12 +15,11 @@ import anyio
 
 from eventum_core import UserError
 from eventum_core import logging as eventum_logging
-from eventum_core.cli.session import parameters_from
-from eventum_core.config.generator import GeneratorPlan, load_plan, with_dead_letter
-from eventum_core.discovery import Registry
+from eventum_core.cli.session import load_generation
+from eventum_core.config.generator import GeneratorPlan, find_config_file, with_dead_letter
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun
-from eventum_ray import parts
+from eventum_ray import bundle, parts
 
 PROGRESS_EVERY = 0.5  # seconds between counter reports to the run's progress actor
 
@@ -35,6 +34,7 @@ class SegmentSpec:
     verbosity: int
     log_format: str
     part_files: bool = True  # sample mode: file outputs through committed parts
+    bundle: Any = None  # the generator folder in Ray's object store (`bundle.Bundle`), if shipped
 
 
 @dataclass
@@ -58,6 +58,7 @@ def run_segment(
     node = ray.get_runtime_context().get_node_id()
     eventum_logging.configure(spec.verbosity, spec.log_format)  # type: ignore[arg-type]
     options = {**spec.options, "segment": f"{index}/{count}", "max_events": max_events}
+    options["path"] = _generator_path(options["path"], spec)
     try:
         if options.get("now") is None:  # live mode: the run starts once every segment is up
             _warm_up(_load({**options, "now": datetime.now(UTC).isoformat()}, spec), spec.seed)
@@ -93,9 +94,17 @@ def run_segment(
     )
 
 
+def _generator_path(path: str, spec: SegmentSpec) -> str:
+    """The driver's path where this node sees it, else the shipped copy of the folder."""
+    if spec.bundle is None or find_config_file(Path(path)).exists():
+        return path
+    import ray
+
+    return bundle.located(path, ray.get(spec.bundle))
+
+
 def _load(options: dict[str, Any], spec: SegmentSpec) -> GeneratorPlan:
-    secrets: Any = spec.secrets.__getitem__
-    return load_plan(parameters_from(options), registry=Registry(), secrets=secrets)
+    return load_generation(options, None, known=spec.secrets)[1]
 
 
 def _warm_up(plan: GeneratorPlan, seed: int) -> None:
