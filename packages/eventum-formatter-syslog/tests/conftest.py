@@ -3,7 +3,6 @@ work folder, writing every message it receives (parsed into fields) to a file.""
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from eventum_core.testing.net import free_port, wait_listening
+from eventum_core.testing.net import free_port, stop_server, wait_listening
 from eventum_core.testing.system import system_program
 
 TEMPLATE = (
@@ -64,12 +63,7 @@ input(type="imudp" address="127.0.0.1" port="{self.udp_port}" ruleset="received"
         return lines
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_server(self.process)
 
 
 @pytest.fixture

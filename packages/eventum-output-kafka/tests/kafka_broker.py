@@ -4,7 +4,6 @@ package's tests and for other packages' (eventum-ray's cluster tests import it).
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 import uuid
@@ -14,7 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from eventum_core.testing.net import free_port, wait_listening
+from eventum_core.testing.net import free_port, stop_server, wait_listening
 
 
 class Broker:
@@ -82,12 +81,7 @@ class Broker:
     def shutdown(self) -> None:
         if self.process is None:
             return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_server(self.process)
         self.process = None
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from pytest_httpserver import HTTPServer
 
-from eventum_core.testing.net import free_port
+from eventum_core.testing.net import free_port, stop_server
 from eventum_core.testing.system import system_program
 from eventum_mcp.testing import Client
 from eventum_server.discovery import API_URL_ENV
@@ -210,12 +209,7 @@ def launch(root: Path, config: Path, *, scheme: str = "http", api: bool = True) 
         yield Server(root, url, process)
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process, 60)
 
 
 @pytest.fixture(scope="session")
