@@ -18,7 +18,14 @@ from random import Random
 from types import TracebackType
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, Template, TemplateSyntaxError, nodes
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    Template,
+    TemplateSyntaxError,
+    nodes,
+    pass_context,
+)
 from jinja2.constants import LOREM_IPSUM_WORDS
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -48,9 +55,12 @@ def make_environment(base_path: Path, rng: Random) -> Environment:
 
 
 def _seeded_random(env: Environment, rng: Random) -> Any:
-    """Jinja's `random` filter, drawing from `rng`; an empty sequence gives undefined."""
+    """Jinja's `random` filter, drawing from `rng`; an empty sequence gives undefined. It takes
+    the context, as Jinja's own does, so that Jinja never folds `["a", "b"] | random` into one
+    constant at compile time (a plain filter on constants is evaluated once, for every event)."""
 
-    def random(seq: Any) -> Any:
+    @pass_context
+    def random(context: Context, seq: Any) -> Any:
         try:
             return rng.choice(seq)
         except IndexError:
