@@ -253,7 +253,9 @@ def test_seeded_runs_repeat_byte_for_byte(make_plugin):
 
 def test_random_filter_on_a_literal_list_draws_for_every_event(make_plugin):
     # Jinja folds a plain filter of constants at compile time: one value for every event.
-    events = render(make_plugin({}, {"t.jinja": "{{ ['a', 'b', 'c', 'd', 'e', 'f'] | random }}"}), 60)
+    events = render(
+        make_plugin({}, {"t.jinja": "{{ ['a', 'b', 'c', 'd', 'e', 'f'] | random }}"}), 60
+    )
     assert set(events) == set("abcdef")
 
 
