@@ -10,12 +10,14 @@ Jinja's compiled templates call `context.call(f, ...)` for every call and
 from __future__ import annotations
 
 import os
-from types import BuiltinFunctionType, MethodType
+from types import BuiltinFunctionType, CodeType, MethodType
 from typing import Any
 
 from jinja2 import Environment, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import Context
+
+from eventum_event_template.code_cache import CodeCache
 
 ENABLED = os.environ.get("EVENTUM_TEMPLATE_FAST", "1") != "0"
 """Whether templates use the shortcuts (read once, when the module is imported)."""
@@ -64,10 +66,15 @@ class FastCodeGenerator(CodeGenerator):
         self.write(f"), {name}, missing)) is not missing else environment.getattr(_eg_o, {name}))")
 
 
-class ParseOnceEnvironment(Environment):
-    """An `Environment` that parses a source once: the plugin reads every template's syntax
-    tree several times at start (compiling it, and finding what it uses), which with dozens of
-    templates cost more than rendering thousands of events. The tree is only read after."""
+class CachingEnvironment(Environment):
+    """An `Environment` that parses a source once per process and compiles it once per machine.
+
+    The plugin reads every template's syntax tree several times at start (compiling it, and
+    finding what it uses), which with dozens of templates cost more than rendering thousands of
+    events; the tree is only read after. Compiled code goes through `code_cache` (set by
+    `rendering.make_environment`), so the next run loads it instead of compiling."""
+
+    code_cache: CodeCache | None = None
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         trees: dict[str, nodes.Template] = self.__dict__.setdefault("_eventum_trees", {})
@@ -76,8 +83,33 @@ class ParseOnceEnvironment(Environment):
             tree = trees[source] = super()._parse(source, name, filename)
         return tree
 
+    def compile(  # type: ignore[override]
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        def make() -> Any:
+            return Environment.compile(self, source, name, filename, raw, defer_init)
 
-class FastEnvironment(ParseOnceEnvironment):
+        if raw or self.code_cache is None or not isinstance(source, str):
+            return make()
+        # Not keyed by the file's path: a generator folder copied elsewhere finds its code.
+        code = self.code_cache.get_or_make(("code", source, name, str(defer_init)), make)
+        return _renamed(code, filename or "<template>")
+
+
+def _renamed(code: CodeType, filename: str) -> CodeType:
+    """`code` with `filename` in it and every nested function, for tracebacks."""
+    if code.co_filename == filename:
+        return code
+    consts = tuple(_renamed(c, filename) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+class FastEnvironment(CachingEnvironment):
     """An `Environment` with the shortcuts: the code generator's, the context's, and `x.name`
     reading a dict's key without raising AttributeError first."""
 

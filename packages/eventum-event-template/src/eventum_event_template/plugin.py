@@ -30,8 +30,8 @@ from eventum_event_template.rendering import (
     CompiledTemplate,
     batch_template,
     error_location,
-    has_extends,
     make_environment,
+    template_facts,
     uses_name,
 )
 from eventum_event_template.samples import Sample, csv_sample, items_sample, json_sample
@@ -203,7 +203,7 @@ class TemplateEvent:
             render_vars={"vars": vars_},
             locals_=State(),
             batch=batch_template(env, source),
-            fresh_context=has_extends(env, source),
+            fresh_context=template_facts(env, source).extends,
         )
 
     @property

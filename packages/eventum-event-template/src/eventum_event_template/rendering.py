@@ -31,7 +31,8 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from eventum_event_template import fast as fast_paths
-from eventum_event_template.fast import FastEnvironment, ParseOnceEnvironment
+from eventum_event_template.code_cache import CodeCache, cache_directory, environment_salt
+from eventum_event_template.fast import CachingEnvironment, FastEnvironment
 from eventum_event_template.state import State
 
 EXTENSIONS = ("jinja2.ext.do", "jinja2.ext.loopcontrols")
@@ -41,9 +42,9 @@ _BATCH_VAR = "__eventum_batch"
 
 def make_environment(base_path: Path, rng: Random) -> Environment:
     """Eventum's environment (loader rooted at the generator folder, `do` and `loopcontrols`,
-    lenient undefined, no autoescape) with `random` and `lipsum` drawing from `rng`, and the
-    shortcuts of `fast` unless they are off."""
-    env = (FastEnvironment if fast_paths.ENABLED else ParseOnceEnvironment)(
+    lenient undefined, no autoescape) with `random` and `lipsum` drawing from `rng`, the
+    shortcuts of `fast` unless they are off, and compiled code kept between runs."""
+    env = (FastEnvironment if fast_paths.ENABLED else CachingEnvironment)(
         loader=FileSystemLoader(str(base_path)),
         extensions=list(EXTENSIONS),
         auto_reload=False,
@@ -51,6 +52,7 @@ def make_environment(base_path: Path, rng: Random) -> Environment:
     )
     env.filters["random"] = _seeded_random(env, rng)
     env.globals["lipsum"] = _seeded_lipsum(rng)
+    env.code_cache = CodeCache(cache_directory(), environment_salt(env))
     return env
 
 
@@ -226,22 +228,6 @@ def _batchable(ast: nodes.Template) -> bool:
     return True
 
 
-def _uses_name(ast: nodes.Template, name: str) -> bool:
-    return any(n.name == name for n in ast.find_all(nodes.Name))
-
-
-def uses_name(env: Environment, template: str, names: tuple[str, ...]) -> bool:
-    """Whether the template file refers to any of `names`, as a variable or an attribute
-    (`module.faker`); an unreadable file counts as yes."""
-    try:
-        source, _, _ = env.loader.get_source(env, template)  # type: ignore[union-attr]
-        ast = env.parse(source)
-    except Exception:
-        return True
-    attributes = {node.attr for node in ast.find_all(nodes.Getattr)}
-    return any(_uses_name(ast, name) or name in attributes for name in names)
-
-
 def _prints_timestamp_only(ast: nodes.Template) -> bool:
     """`timestamp` is only ever printed as is (`{{ timestamp }}`), so its text suffices."""
     printed = {
@@ -251,6 +237,59 @@ def _prints_timestamp_only(ast: nodes.Template) -> bool:
         if isinstance(child, nodes.Name)
     }
     return all(id(n) in printed for n in ast.find_all(nodes.Name) if n.name == "timestamp")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the plugin needs from a template's syntax tree, read once (and kept in the code
+    cache beside the compiled template, so that a later run need not parse it)."""
+
+    variables: frozenset[str]
+    """Names used as variables (`shared`, `tags`)."""
+    attributes: frozenset[str]
+    """Names used as attributes (`module.faker` uses `faker`)."""
+    batchable: bool
+    text_timestamps: bool
+    """`timestamp` is only printed as is, so `str(timestamp)` may stand in for it."""
+    extends: bool
+
+    def uses(self, names: tuple[str, ...]) -> bool:
+        return any(name in self.variables or name in self.attributes for name in names)
+
+
+def template_facts(env: Environment, source: str) -> Facts:
+    """The facts of `source` (a syntax error raises, as parsing does)."""
+    known: dict[str, Facts] = env.__dict__.setdefault("_eventum_facts", {})
+    facts = known.get(source)
+    if facts is None:
+
+        def read() -> tuple[Any, ...]:
+            ast = env.parse(source)
+            return (
+                tuple(sorted({n.name for n in ast.find_all(nodes.Name)})),
+                tuple(sorted({n.attr for n in ast.find_all(nodes.Getattr)})),
+                _batchable(ast),
+                _prints_timestamp_only(ast),
+                any(True for _ in ast.find_all(nodes.Extends)),
+            )
+
+        cache: CodeCache | None = getattr(env, "code_cache", None)
+        found = read() if cache is None else cache.get_or_make(("facts", source), read)
+        variables, attributes, batchable, text_timestamps, extends = found
+        facts = known[source] = Facts(
+            frozenset(variables), frozenset(attributes), batchable, text_timestamps, extends
+        )
+    return facts
+
+
+def uses_name(env: Environment, template: str, names: tuple[str, ...]) -> bool:
+    """Whether the template file refers to any of `names`, as a variable or an attribute
+    (`module.faker`); an unreadable file counts as yes."""
+    try:
+        source, _, _ = env.loader.get_source(env, template)  # type: ignore[union-attr]
+        return template_facts(env, source).uses(names)
+    except Exception:
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,25 +307,21 @@ _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 
 def batch_template(env: Environment, source: str) -> BatchForm | None:
     """The loop form of `source`, or None when it is not batchable."""
-    ast = env.parse(source)
-    if not _batchable(ast):
+    facts = template_facts(env, source)
+    if not facts.batchable:
         return None
     # Jinja drops one trailing newline of a template; inside the loop it would stay.
     lines = _NEWLINE.split(source)[::2]
     if lines[-1] == "":
         del lines[-1]
     body = "\n".join(lines)
-    with_tags = _uses_name(ast, "tags")
+    with_tags = "tags" in facts.variables
     target = "timestamp, tags" if with_tags else "timestamp"
     wrapped = f"{{% for {target} in {_BATCH_VAR} %}}{body}{SEPARATOR}{{% endfor %}}"
     try:
-        return BatchForm(env.from_string(wrapped), with_tags, _prints_timestamp_only(ast))
+        return BatchForm(env.from_string(wrapped), with_tags, facts.text_timestamps)
     except Exception:
         return None
-
-
-def has_extends(env: Environment, source: str) -> bool:
-    return any(True for _ in env.parse(source).find_all(nodes.Extends))
 
 
 def error_location(error: BaseException) -> tuple[str | None, int | None]:

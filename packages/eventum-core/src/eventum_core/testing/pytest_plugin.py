@@ -3,12 +3,26 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from eventum_core.testing.tls import Pki
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _eventum_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Caches (compiled templates) in the session's temporary folder, for this process and the
+    `eventum` processes tests start: tests neither read a user's cache nor fill it."""
+    if "EVENTUM_CACHE_DIR" in os.environ:
+        yield
+        return
+    os.environ["EVENTUM_CACHE_DIR"] = str(tmp_path_factory.mktemp("eventum-cache"))
+    yield
+    del os.environ["EVENTUM_CACHE_DIR"]
 
 
 @pytest.fixture
