@@ -13,11 +13,12 @@ import os
 from types import BuiltinFunctionType, CodeType, MethodType
 from typing import Any
 
-from jinja2 import Environment, nodes
+from jinja2 import Environment, nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import Context
 
 from eventum_event_template.code_cache import CodeCache
+from eventum_event_template.samples import Sample
 
 ENABLED = os.environ.get("EVENTUM_TEMPLATE_FAST", "1") != "0"
 """Whether templates use the shortcuts (read once, when the module is imported)."""
@@ -80,7 +81,11 @@ class CachingEnvironment(Environment):
         trees: dict[str, nodes.Template] = self.__dict__.setdefault("_eventum_trees", {})
         tree = trees.get(source)
         if tree is None:  # a syntax error is raised each time, naming the template asked for
-            tree = trees[source] = super()._parse(source, name, filename)
+            tree = trees[source] = self._shortcuts(super()._parse(source, name, filename))
+        return tree
+
+    def _shortcuts(self, tree: nodes.Template) -> nodes.Template:
+        """The tree as compiled: Jinja's own here."""
         return tree
 
     def compile(  # type: ignore[override]
@@ -109,12 +114,46 @@ def _renamed(code: CodeType, filename: str) -> CodeType:
     return code.replace(co_filename=filename, co_consts=consts)
 
 
+_SELECTING_FILTERS = ("select", "reject", "selectattr", "rejectattr")
+
+
+def _kept_selection(select: Any) -> Any:
+    """`select`, one of Jinja's select/reject filters; on a sample, whose rows never change,
+    the rows it keeps for given arguments are remembered (`samples.hosts | selectattr("role",
+    "eq", "db")` tested every row of the sample on every event)."""
+    kept: dict[Any, tuple[Sample, tuple[Any, ...]]] = {}
+
+    @pass_context
+    def selection(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(value) is not Sample:
+            return select(context, value, *args, **kwargs)
+        try:  # the sample is kept with its rows, so its id is not reused while remembered
+            key = (id(value), args, tuple(kwargs.items()))
+            found = kept.get(key)
+        except TypeError:  # an unhashable argument
+            return select(context, value, *args, **kwargs)
+        if found is None:
+            rows = tuple(select(context, value, *args, **kwargs))
+            if len(kept) < 4096:
+                kept[key] = (value, rows)
+            return iter(rows)  # an iterator, as Jinja's generator is
+        return iter(found[1])
+
+    return selection
+
+
 class FastEnvironment(CachingEnvironment):
-    """An `Environment` with the shortcuts: the code generator's, the context's, and `x.name`
-    reading a dict's key without raising AttributeError first."""
+    """An `Environment` with the shortcuts: the code generator's, the context's, `x.name`
+    reading a dict's key without raising AttributeError first, and selections of sample rows
+    remembered."""
 
     code_generator_class = FastCodeGenerator
     context_class = FastContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in _SELECTING_FILTERS:
+            self.filters[name] = _kept_selection(self.filters[name])
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -130,3 +169,72 @@ class FastEnvironment(CachingEnvironment):
             return obj[attribute]
         except (TypeError, LookupError, AttributeError):
             return self.undefined(obj=obj, name=attribute)
+
+    def _shortcuts(self, tree: nodes.Template) -> nodes.Template:
+        """`{% for u in rows if u.kind == x %}` loops over `rows | selectattr("kind", "eq", x)`
+        (remembered for a sample) when the test only compares the item's attributes with
+        values that cannot change during the loop; so does a loop whose whole body is such an
+        `if` (with no `else`, and no `loop` variable that would count the other items)."""
+        for loop in tree.find_all(nodes.For):
+            if loop.recursive or not isinstance(loop.target, nodes.Name):
+                continue
+            test, body = loop.test, loop.body
+            if (
+                test is None
+                and not loop.else_
+                and len(body) == 1
+                and isinstance(body[0], nodes.If)
+                and not body[0].elif_
+                and not body[0].else_
+                and not any(n.name == "loop" for n in body[0].find_all(nodes.Name))
+            ):
+                test, body = body[0].test, body[0].body
+            selections = None if test is None else _selections(test, loop.target.name)
+            if selections is None:
+                continue
+            rows = loop.iter
+            for attribute, test, value in selections:
+                rows = nodes.Filter(
+                    rows, "selectattr", [nodes.Const(attribute), nodes.Const(test), value], [],
+                    None, None, lineno=loop.lineno,
+                )  # fmt: skip
+            loop.iter, loop.test, loop.body = rows, None, body
+        return tree
+
+
+_COMPARISON_TESTS = {"eq": "eq", "ne": "ne", "lt": "lt", "gt": "gt", "lteq": "le", "gteq": "ge",
+                     "in": "in"}  # fmt: skip
+_CONTAINER_ATTRIBUTES = frozenset(dir(dict)) | frozenset(dir(list)) | frozenset(dir(str))
+"""Where `item.name` and `selectattr`'s item lookup could differ (a method or a dict's key)."""
+
+
+def _selections(test: nodes.Expr, target: str) -> list[tuple[str, str, nodes.Expr]] | None:
+    """(attribute, test name, value) for each `item.attribute OP value` that `test` joins with
+    `and`; None unless every part is such a comparison and its value is a constant or a plain
+    variable (evaluated once instead of once per item, with no effect and no error)."""
+    if isinstance(test, nodes.And):
+        left, right = _selections(test.left, target), _selections(test.right, target)
+        return None if left is None or right is None else left + right
+    if not isinstance(test, nodes.Compare) or len(test.ops) != 1:
+        return None
+    item, operand = test.expr, test.ops[0]
+    name = _COMPARISON_TESTS.get(operand.op)
+    if (
+        name is None
+        or not isinstance(item, nodes.Getattr)
+        or not isinstance(item.node, nodes.Name)
+        or item.node.name != target
+        or item.attr in _CONTAINER_ATTRIBUTES
+    ):
+        return None
+    value = operand.expr
+    if isinstance(value, nodes.List | nodes.Tuple) and all(
+        isinstance(v, nodes.Const) for v in value.items
+    ):  # a tuple, so the selection can be remembered
+        value = nodes.Tuple(value.items, "load", lineno=value.lineno)
+    elif not (
+        isinstance(value, nodes.Const)
+        or (isinstance(value, nodes.Name) and value.name not in (target, "loop"))
+    ):
+        return None
+    return [(item.attr, name, value)]
