@@ -10,12 +10,14 @@ Jinja's compiled templates call `context.call(f, ...)` for every call and
 from __future__ import annotations
 
 import os
+from functools import partial
+from io import StringIO
 from types import BuiltinFunctionType, CodeType, MethodType
 from typing import Any
 
 from jinja2 import Environment, nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Macro
 
 from eventum_event_template.code_cache import CodeCache
 from eventum_event_template.samples import Sample
@@ -24,8 +26,13 @@ ENABLED = os.environ.get("EVENTUM_TEMPLATE_FAST", "1") != "0"
 """Whether templates use the shortcuts (read once, when the module is imported)."""
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+DIRECT_TYPES = frozenset({BuiltinFunctionType, Macro})
+"""Callables that never take Jinja's context (`context.call` would only pass the arguments)."""
 _PLAIN_FUNCTIONS: set[Any] = set()
 """Python functions seen without a `jinja_pass_arg` marker (`pass_context` and friends)."""
+_DIRECT_FUNCTIONS: set[Any] = set()
+"""Those of them that templates call straight: Eventum's own (`module.rand`, samples, state),
+known not to raise StopIteration, which Jinja's `context.call` turns into undefined."""
 
 
 class FastContext(Context):
@@ -40,6 +47,8 @@ class FastContext(Context):
             if kind is not MethodType or hasattr(__obj.__func__, "jinja_pass_arg"):
                 return super().call(__obj, *args, **kwargs)
             _PLAIN_FUNCTIONS.add(__obj.__func__)
+            if (getattr(__obj.__func__, "__module__", None) or "").startswith("eventum_"):
+                _DIRECT_FUNCTIONS.add(__obj.__func__)
         if kwargs:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
@@ -51,10 +60,47 @@ class FastContext(Context):
             )
 
 
+def via_context(context: Context, function: Any, **extra: Any) -> Any:
+    """`function` called through `context.call` (a context it may want, StopIteration)."""
+    return partial(context.call, function, **extra)
+
+
 class FastCodeGenerator(CodeGenerator):
     """Jinja's code generator; `x.name` is Python's `getattr(x, 'name', missing)` inline, and
     only when that finds nothing, Jinja's `environment.getattr` (a dict key, or undefined).
     Each temporary is read right after it is set, so nested lookups may share the names."""
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        self.writeline(
+            "from eventum_event_template.fast import DIRECT_TYPES as _ec_direct, "
+            "_DIRECT_FUNCTIONS as _ec_plain, via_context as _ec_via"
+        )
+        CodeGenerator.visit_Template(self, node, frame)
+
+    @optimizeconst
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        """`f(a)` calls `f` itself when it is a C function (`next` aside: Jinja turns its
+        StopIteration into undefined), a macro, or one of Eventum's methods already seen to
+        take no context, and only otherwise goes through `context.call`: the check costs less
+        than that call. (A C method that raises StopIteration, a generator's `send`, ends the
+        event with an error where Jinja would give undefined.)"""
+        if forward_caller or self.environment.is_async:
+            CodeGenerator.visit_Call(self, node, frame, forward_caller=forward_caller)
+            return
+        extra = [name for name, on in (("_loop_vars", frame.loop_frame),
+                                       ("_block_vars", frame.block_frame)) if on]  # fmt: skip
+        self.write("(_ec_f if ((_ec_f := ")
+        self.visit(node.node, frame)
+        self.write(").__class__ in _ec_direct and _ec_f is not next) or getattr(_ec_f, ")
+        self.write("'__func__', None) in _ec_plain else _ec_via(context, _ec_f")
+        self.write("".join(f", {name}={name}" for name in extra) + "))(")
+        stream, self.stream = self.stream, StringIO()
+        try:
+            self.signature(node, frame)
+            arguments = self.stream.getvalue()
+        finally:
+            self.stream = stream
+        self.write(arguments.removeprefix(", ") + ")")
 
     @optimizeconst
     def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:

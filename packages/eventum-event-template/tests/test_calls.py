@@ -1,0 +1,67 @@
+"""Calls in templates go straight to the callable where Jinja's `context.call` would only pass the
+arguments on: whatever is called, the fast environment renders what Jinja's own renders."""
+
+from __future__ import annotations
+
+import builtins
+
+import pytest
+from jinja2 import Environment, pass_context, pass_environment
+
+from eventum_event_template.fast import CachingEnvironment, FastEnvironment
+
+
+class Tools:
+    def plain(self, x: int) -> int:
+        return x + 1
+
+    @pass_context
+    def with_context(self, context, name: str):  # type: ignore[no-untyped-def]
+        return context.get(name, "-")
+
+    def stops(self) -> int:
+        raise StopIteration
+
+
+@pass_context
+def seen(context, name: str):  # type: ignore[no-untyped-def]
+    return context.get(name, "-")
+
+
+@pass_environment
+def env_kind(environment) -> str:  # type: ignore[no-untyped-def]
+    return type(environment).__name__.replace("Fast", "").replace("Caching", "")
+
+
+SOURCES = {
+    "C functions and methods": "{% set l = [] %}{% do l.append(3) %}{{ l }} {{ 'a,b'.split(',') }}",
+    "a method, twice (then direct)": "{{ tools.plain(1) }}{{ tools.plain(2) }}",
+    "a method that takes the context": "{% set v = 7 %}{{ tools.with_context('v') }}",
+    "a function that takes the context": "{% set v = 8 %}{{ seen('v') }}{{ seen('v') }}",
+    "in a loop, the loop's variables": (
+        "{% for i in [1, 2] %}{% set w = i * 10 %}{{ seen('w') }},{% endfor %}"
+    ),
+    "the environment": "{{ env_kind() }}",
+    "a class and a plain function": "{{ dict(a=1) }} {{ range(3) | list }} {{ lipsum_like(2) }}",
+    "next on an empty iterator": "[{{ py.next(py.iter([])) }}]",
+    "a method raising StopIteration": "[{{ tools.stops() }}]",
+    "a macro": "{% macro m(x, y=2) %}{{ x }}-{{ y }}{% endmacro %}{{ m(1) }} {{ m(1, y=3) }}",
+    "a call block": "{% macro m() %}<{{ caller() }}>{% endmacro %}{% call m() %}in{% endcall %}",
+    "keywords that are Python's": "{{ kw(**{'class': 1}) }} {{ kw(a=2) }}",
+    "star arguments": "{{ add(*[1, 2]) }} {{ add(**{'a': 3, 'b': 4}) }}",
+}
+
+
+def _render(kind: type[Environment], source: str) -> str:
+    env = kind(extensions=["jinja2.ext.do"])
+    env.globals.update(
+        tools=Tools(), seen=seen, env_kind=env_kind, py=builtins, lipsum_like=lambda n: "w" * n,
+        kw=lambda **k: sorted(k), add=lambda a, b: a + b,
+    )  # fmt: skip
+    template = env.from_string(source)
+    return template.render() + template.render()  # the second render takes the direct path
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+def test_direct_calls_render_what_jinja_renders(source: str) -> None:
+    assert _render(FastEnvironment, source) == _render(CachingEnvironment, source)
