@@ -1,5 +1,6 @@
 """Calls in templates go straight to the callable where Jinja's `context.call` would only pass the
-arguments on: whatever is called, the fast environment renders what Jinja's own renders."""
+arguments on, and `tojson` reuses one encoder: whatever is called, the fast environment renders
+what Jinja's own renders."""
 
 from __future__ import annotations
 
@@ -49,6 +50,11 @@ SOURCES = {
     "a call block": "{% macro m() %}<{{ caller() }}>{% endmacro %}{% call m() %}in{% endcall %}",
     "keywords that are Python's": "{{ kw(**{'class': 1}) }} {{ kw(a=2) }}",
     "star arguments": "{{ add(*[1, 2]) }} {{ add(**{'a': 3, 'b': 4}) }}",
+    "tojson": (
+        "{{ \"<a href='x'>&</a>\" | tojson }} {{ {'b': [1, 2.5, none], 'a': true} | tojson }} "
+        "{{ 'é' | tojson }} {{ [1, {'z': 1, 'y': 2}] | tojson(indent=2) }}"
+    ),
+    "tojson stays markup": "{{ ('<' | tojson) + '<b>' }} {{ ('x' | tojson).__class__.__name__ }}",
 }
 
 

@@ -9,15 +9,18 @@ Jinja's compiled templates call `context.call(f, ...)` for every call and
 
 from __future__ import annotations
 
+import json
 import os
 from functools import partial
 from io import StringIO
 from types import BuiltinFunctionType, CodeType, MethodType
 from typing import Any
 
-from jinja2 import Environment, nodes, pass_context
+from jinja2 import Environment, nodes, pass_context, pass_eval_context
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, Macro
+from markupsafe import Markup
 
 from eventum_event_template.code_cache import CodeCache
 from eventum_event_template.samples import Sample
@@ -188,6 +191,30 @@ def _kept_selection(select: Any) -> Any:
     return selection
 
 
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)
+_DEFAULT_DUMPS_KWARGS = {"sort_keys": True}
+
+
+def _tojson(tojson: Any) -> Any:
+    """`tojson`, Jinja's filter; with Jinja's default policies it goes through one encoder built
+    once (`json.dumps(value, sort_keys=True)` built one per call: half the filter's time)."""
+
+    @pass_eval_context
+    def fast_tojson(eval_ctx: EvalContext, value: Any, indent: int | None = None) -> Markup:
+        policies = eval_ctx.environment.policies
+        if (
+            indent is not None
+            or policies["json.dumps_function"] is not None
+            or policies["json.dumps_kwargs"] != _DEFAULT_DUMPS_KWARGS
+        ):
+            return tojson(eval_ctx, value, indent)  # type: ignore[no-any-return]
+        text = _SORTED_JSON.encode(value)  # then made safe in HTML, as Jinja's is
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return str.__new__(Markup, text.replace("'", "\\u0027"))
+
+    return fast_tojson
+
+
 class FastEnvironment(CachingEnvironment):
     """An `Environment` with the shortcuts: the code generator's, the context's, `x.name`
     reading a dict's key without raising AttributeError first, and selections of sample rows
@@ -200,6 +227,7 @@ class FastEnvironment(CachingEnvironment):
         super().__init__(*args, **kwargs)
         for name in _SELECTING_FILTERS:
             self.filters[name] = _kept_selection(self.filters[name])
+        self.filters["tojson"] = _tojson(self.filters["tojson"])
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
