@@ -54,6 +54,11 @@ SOURCES = {
         "{{ \"<a href='x'>&</a>\" | tojson }} {{ {'b': [1, 2.5, none], 'a': true} | tojson }} "
         "{{ 'é' | tojson }} {{ [1, {'z': 1, 'y': 2}] | tojson(indent=2) }}"
     ),
+    "filters that have async variants": (
+        "{{ [3, 1, 2] | first }} {{ [1, 2] | join('-') }} {{ [1, 2] | sum }} {{ 'ab' | list }} "
+        "{{ [{'a': 1}, {'a': 1}] | map(attribute='a') | unique | list }} "
+        "{{ [{'k': 'x', 'v': 1}] | groupby('k') | list }} {{ [1, 2, 3] | select('odd') | list }}"
+    ),
     "tojson stays markup": "{{ ('<' | tojson) + '<b>' }} {{ ('x' | tojson).__class__.__name__ }}",
 }
 

@@ -34,8 +34,8 @@ DIRECT_TYPES = frozenset({BuiltinFunctionType, Macro})
 _PLAIN_FUNCTIONS: set[Any] = set()
 """Python functions seen without a `jinja_pass_arg` marker (`pass_context` and friends)."""
 _DIRECT_FUNCTIONS: set[Any] = set()
-"""Those of them that templates call straight: Eventum's own (`module.rand`, samples, state),
-known not to raise StopIteration, which Jinja's `context.call` turns into undefined."""
+"""Those of them that templates call straight: Eventum's own (`module.rand`, samples, state)
+and `random`'s, known not to raise StopIteration, which `context.call` turns into undefined."""
 
 
 class FastContext(Context):
@@ -50,7 +50,8 @@ class FastContext(Context):
             if kind is not MethodType or hasattr(__obj.__func__, "jinja_pass_arg"):
                 return super().call(__obj, *args, **kwargs)
             _PLAIN_FUNCTIONS.add(__obj.__func__)
-            if (getattr(__obj.__func__, "__module__", None) or "").startswith("eventum_"):
+            module = getattr(__obj.__func__, "__module__", None) or ""
+            if module == "random" or module.startswith("eventum_"):
                 _DIRECT_FUNCTIONS.add(__obj.__func__)
         if kwargs:
             kwargs.pop("_block_vars", None)
@@ -225,6 +226,10 @@ class FastEnvironment(CachingEnvironment):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_async:  # the sync filters themselves, not their sync-or-async wrappers
+            for name, function in list(self.filters.items()):
+                if getattr(function, "jinja_async_variant", False):
+                    self.filters[name] = function.__wrapped__
         for name in _SELECTING_FILTERS:
             self.filters[name] = _kept_selection(self.filters[name])
         self.filters["tojson"] = _tojson(self.filters["tojson"])
