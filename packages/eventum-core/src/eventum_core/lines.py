@@ -12,7 +12,7 @@ def encode_lines(items: Sequence[str], separator: str, encoding: str) -> tuple[b
     out just the items the codec cannot represent.
     """
     try:
-        return (separator.join(items) + separator).encode(encoding), []
+        return separator.join([*items, ""]).encode(encoding), []  # one copy of the text, not two
     except UnicodeEncodeError:
         pass
     parts: list[bytes] = []

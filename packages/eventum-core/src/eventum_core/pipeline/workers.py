@@ -61,8 +61,9 @@ class Made:
         return len(self.produced.events) if self.count < 0 else self.count
 
     def light(self) -> Made:
-        """What a worker sends back: without its events when every output has one formatted
-        item per event, so the pipe carries the items instead of, not beside, the events."""
+        """What a producer hands on: without its events when every output has one formatted
+        item per event, so the pipe (and this process, while the batch is written) holds the
+        items instead of, not beside, the events."""
         events = self.produced.events
         if not all(f is not None and f.items_per_event(len(events)) for f in self.formatted):
             return self
@@ -204,7 +205,9 @@ class EventWorkers:
     async def submit(self, batch: TimestampBatch) -> None:
         slot, self._next = self._next, (self._next + 1) % self.count
         if slot == 0:
-            self._in_flight.append((batch, lambda: _make(self._local, self._formatters, batch)))
+            self._in_flight.append(
+                (batch, lambda: _make(self._local, self._formatters, batch).light())
+            )
             return
         conn = self._conns[slot - 1]
         await anyio.to_thread.run_sync(conn.send, batch)
