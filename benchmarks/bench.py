@@ -29,6 +29,9 @@ WORKLOADS = HERE / "workloads"
 PEER = ROOT.parent / "shared" / "bench" / "peer"
 # Eventum loses part of W2 to its default write timeout; give it room so it writes everything.
 EVENTUM_EXTRA = {"w2_json": ["--write-timeout", "600"]}
+WHEELS = re.compile(
+    r"eventum_(core|input_(linspace|time_patterns|cron)|event_template|output_file)-"
+)
 
 
 def prepare(workload: str, count: int | None) -> Path:
@@ -126,17 +129,22 @@ def median_run(
     }
 
 
-def build_and_install_in_peer() -> None:
-    wheels = Path(tempfile.mkdtemp(prefix="eventum-wheels-", dir="/tmp"))
+def install_in_peer(venv: str, wheels: re.Pattern[str]) -> None:
+    """This checkout's wheels whose names match `wheels` (what the workloads run: no server,
+    no sink clients) into `venv` on the peer root's Python; the venv is made on first use, new
+    dependencies are added, and ours are replaced even at the same version."""
+    built = Path(tempfile.mkdtemp(prefix="eventum-wheels-", dir="/tmp"))
     uv = os.environ.get("UV") or shutil.which("uv") or "uv"
     subprocess.run(
-        [uv, "build", "--all-packages", "--wheel", "-q", "-o", str(wheels)], cwd=ROOT, check=True
+        [uv, "build", "--all-packages", "--wheel", "-q", "-o", str(built)], cwd=ROOT, check=True
     )
-    for wheel in wheels.glob("*.whl"):  # only what the workloads need: no server, no sink clients
-        if not re.match(r"eventum_(core|standard|input_|event_|output_(file|stdout))", wheel.name):
-            wheel.unlink()
-    subprocess.run([str(PEER / "install-into-peer.sh"), str(wheels)], check=True)
-    shutil.rmtree(wheels)
+    chosen = " ".join(str(w) for w in built.glob("*.whl") if wheels.match(w.name))
+    script = (
+        f"[ -x {venv}/bin/eventum ] || python3 -m venv {venv}; {venv}/bin/pip install -q "
+        f"{chosen} && {venv}/bin/pip install -q --no-deps --force-reinstall {chosen}"
+    )
+    subprocess.run([str(PEER / "in-peer.sh"), "bash", "-c", script], check=True)
+    shutil.rmtree(built)
 
 
 def main() -> None:
@@ -154,7 +162,7 @@ def main() -> None:
 
     if args.peer:
         if not args.no_build:
-            build_and_install_in_peer()
+            install_in_peer("/opt/ours", WHEELS)
         in_peer = [str(PEER / "in-peer.sh")]
         impls = {
             "eventum": [*in_peer, "/opt/ev/bin/eventum"],

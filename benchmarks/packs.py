@@ -20,7 +20,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PEER, measure
+from bench import PEER, install_in_peer, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PACKS = ROOT.parent / "shared" / "bench" / "packs"
@@ -39,24 +38,6 @@ PER_SECOND = 100
 EVENTUM_EXTRA = ["--write-timeout", "600"]
 # What a pack needs; other plugins (servers, sink clients) would only slow the install down.
 WHEELS = re.compile(r"eventum_(core|input_cron|event_template|output_file)-")
-
-
-def install_in_peer(venv: str) -> None:
-    """This checkout's wheels into `venv` on the peer root's Python (made on first use; later
-    only our wheels are replaced)."""
-    wheels = Path(tempfile.mkdtemp(prefix="eventum-wheels-", dir="/tmp"))
-    uv = os.environ.get("UV") or shutil.which("uv") or "uv"
-    subprocess.run(
-        [uv, "build", "--all-packages", "--wheel", "-q", "-o", str(wheels)], cwd=ROOT, check=True
-    )
-    chosen = " ".join(str(w) for w in wheels.glob("*.whl") if WHEELS.match(w.name))
-    script = (
-        f"if [ -x {venv}/bin/eventum ]; then {venv}/bin/pip install -q --no-deps "
-        f"--force-reinstall {chosen}; else python3 -m venv {venv} && "
-        f"{venv}/bin/pip install -q {chosen}; fi"
-    )
-    subprocess.run([str(PEER / "in-peer.sh"), "bash", "-c", script], check=True)
-    shutil.rmtree(wheels)
 
 
 def find_packs(folders: list[Path]) -> list[Path]:
@@ -140,7 +121,7 @@ def main() -> None:
         raise SystemExit(f"no packs (folders with generator.yml) in {args.folders}")
     if args.peer:
         if not args.no_build:
-            install_in_peer(args.peer_venv)
+            install_in_peer(args.peer_venv, WHEELS)
         in_peer = [str(PEER / "in-peer.sh")]
         impls = {"ours": [*in_peer, f"{args.peer_venv}/bin/eventum"]}
         if not args.ours_only:
