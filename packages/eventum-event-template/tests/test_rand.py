@@ -103,6 +103,17 @@ def test_string_alphabets(rand, name, alphabet):
     assert set(text) == set(alphabet)
 
 
+@pytest.mark.parametrize("name", ["digits", "hex"])
+def test_string_digits_are_uniform_at_every_position(rand, name):
+    texts = [getattr(rand.string, name)(6) for _ in range(16000)]
+    assert {len(t) for t in texts} == {6}
+    assert getattr(rand.string, name)(0) == getattr(rand.string, name)(-1) == ""
+    alphabet = "0123456789abcdef"[: 10 if name == "digits" else 16]
+    for position in range(6):
+        counts = [sum(t[position] == c for t in texts) for c in alphabet]
+        assert max(counts) / min(counts) < 1.25, (position, counts)
+
+
 def test_string_pattern(rand):
     value = rand.string.pattern("%A{3}-%d{4}-%a%l%n%h%H%p%w-%%{2}x")
     assert re.fullmatch(r"[A-Z]{3}-\d{4}-[a-z][A-Za-z][1-9][0-9a-f][0-9A-F][^\w\s]\w-%%x", value)

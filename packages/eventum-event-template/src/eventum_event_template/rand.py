@@ -170,10 +170,12 @@ def _clamp(value: float, min_val: float, max_val: float) -> float:
 class String:
     """`module.rand.string`."""
 
-    __slots__ = ("_choices",)
+    __slots__ = ("_below", "_bits", "_choices")
 
     def __init__(self, rng: Random) -> None:
         self._choices = rng.choices
+        self._bits = rng.getrandbits
+        self._below = rng.randrange
 
     def letters_lowercase(self, size: int) -> str:
         return "".join(self._choices(_string.ascii_lowercase, k=size))
@@ -185,10 +187,11 @@ class String:
         return "".join(self._choices(_string.ascii_letters, k=size))
 
     def digits(self, size: int) -> str:
-        return "".join(self._choices(_string.digits, k=size))
+        # One uniform number of `size` digits: every string as likely, as with a draw per digit.
+        return f"{self._below(10**size):0{size}d}" if size > 0 else ""
 
     def hex(self, size: int) -> str:
-        return "".join(self._choices(_HEX, k=size))
+        return f"{self._bits(4 * size):0{size}x}" if size > 0 else ""
 
     def punctuation(self, size: int) -> str:
         return "".join(self._choices(_string.punctuation, k=size))
