@@ -11,7 +11,7 @@ from random import Random
 
 import pytest
 
-from eventum_event_template.rand import VENDOR_OUIS, Rand
+from eventum_event_template.rand import VENDOR_OUIS, Crypto, Rand
 
 N = 4000
 
@@ -176,6 +176,12 @@ def test_mac(rand):
                    {"oui": "00:11:22", "vendor": "cisco"}):  # fmt: skip
         with pytest.raises(ValueError):
             net.mac(**kwargs)
+
+
+def test_uuid4_is_what_the_uuid_module_makes_of_the_same_bits():
+    ours, bits = Crypto(Random(3)), Random(3)
+    for _ in range(2000):
+        assert ours.uuid4() == str(uuid.UUID(int=bits.getrandbits(128), version=4))
 
 
 def test_crypto(rand):

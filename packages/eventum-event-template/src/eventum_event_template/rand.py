@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import string as _string
-import uuid
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -81,6 +80,8 @@ _V6_LINK_LOCAL = ipaddress.IPv6Network("fe80::/10")
 _V6_ULA = ipaddress.IPv6Network("fc00::/7")
 _PUBLIC_V4_WEIGHTS = tuple(w for _, _, w in _PUBLIC_V4)
 _INFINITY = float("inf")
+_UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64))  # what `uuid.UUID(version=4)` overwrites:
+_UUID4_SET = (0x8000 << 48) | (0x4000 << 64)  # the RFC 4122 variant and version 4
 
 
 @lru_cache(maxsize=256)
@@ -284,7 +285,9 @@ class Crypto:
         self._bits = rng.getrandbits
 
     def uuid4(self) -> str:
-        return str(uuid.UUID(int=self._bits(128), version=4))
+        """`str(uuid.UUID(int=bits, version=4))`, without building the UUID object."""
+        text = f"{self._bits(128) & _UUID4_KEEP | _UUID4_SET:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     def md5(self) -> str:
         return f"{self._bits(128):032x}"
