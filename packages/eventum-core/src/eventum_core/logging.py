@@ -20,6 +20,15 @@ _threshold = logging.WARNING
 _configured = False
 
 
+class _Held:
+    """The messages `hold()` keeps until `release()`; None while messages are printed at once."""
+
+    records: list[tuple[Logger, int, str, str, dict[str, Any]]] | None = None
+
+
+_held = _Held()
+
+
 def level_for(verbosity: int) -> int:
     """Eventum's -v count: 4 is INFO, 5 DEBUG; below that we still show warnings and errors."""
     if verbosity >= 5:
@@ -47,6 +56,24 @@ def configure(verbosity: int = 0, fmt: LogFormat = "plain", level: int | None = 
     root.addHandler(_Libraries())
     quiet = verbosity == 0 and level is None
     root.setLevel(logging.CRITICAL + 1 if quiet else threshold)
+
+
+def hold() -> None:
+    """Keep messages until `release()`. An event worker prints what it logged while making a
+    batch once the batch is sent, while it waits for the next: the first message imports
+    structlog (tens of milliseconds) and would otherwise delay the batch. A message carries the
+    time it is printed; `exception` messages are printed at once, with their traceback."""
+    _held.records = []
+
+
+def release() -> None:
+    """Print the messages kept since `hold()`, in order, and go on keeping them."""
+    held, _held.records = _held.records, None
+    try:
+        for logger, level, method, event, kw in held or ():
+            logger._emit(level, method, event, kw)
+    finally:
+        _held.records = None if held is None else []
 
 
 def adopt(level: int) -> None:
@@ -103,6 +130,9 @@ class Logger:
 
     def _emit(self, level: int, method: str, event: str, kw: dict[str, Any]) -> None:
         if level < _threshold:
+            return
+        if _held.records is not None and method != "exception":
+            _held.records.append((self, level, method, event, kw))
             return
         if not _configured:
             _setup_structlog()

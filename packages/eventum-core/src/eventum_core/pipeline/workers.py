@@ -114,18 +114,23 @@ def _serve(
     log_settings: eventum_logging.LogSettings | None,
 ) -> None:
     eventum_logging.configure(*(log_settings or (0, "plain", None)))
-    plugin = cls(config, PluginContext(**fields))
-    own = [None if f is None else f[0](f[1], PluginContext(**f[2])) for f in formatters]
+    eventum_logging.hold()  # printed once a batch is sent, not while the first is made
     try:
-        while (batch := conn.recv()) is not None:
-            try:
-                conn.send(_make(plugin, own, batch).light())
-            except Exception as error:
-                conn.send(ProduceFailed.of(error))
-    except EOFError:
-        pass  # the parent went away
+        plugin = cls(config, PluginContext(**fields))
+        own = [None if f is None else f[0](f[1], PluginContext(**f[2])) for f in formatters]
+        try:
+            while (batch := conn.recv()) is not None:
+                try:
+                    conn.send(_make(plugin, own, batch).light())
+                except Exception as error:
+                    conn.send(ProduceFailed.of(error))
+                eventum_logging.release()
+        except EOFError:
+            pass  # the parent went away
+        finally:
+            plugin.close()
     finally:
-        plugin.close()
+        eventum_logging.release()
         conn.close()
 
 
