@@ -138,7 +138,7 @@ class CachingEnvironment(Environment):
         """The tree as compiled: Jinja's own here."""
         return tree
 
-    def compile(  # type: ignore[override]
+    def compile(
         self,
         source: str | nodes.Template,
         name: str | None = None,
@@ -146,8 +146,10 @@ class CachingEnvironment(Environment):
         raw: bool = False,
         defer_init: bool = False,
     ) -> Any:
+        jinja_compile: Any = Environment.compile  # typed per `raw` literal, passed on as given
+
         def make() -> Any:
-            return Environment.compile(self, source, name, filename, raw, defer_init)
+            return jinja_compile(self, source, name, filename, raw, defer_init)
 
         if raw or self.code_cache is None or not isinstance(source, str):
             return make()
@@ -272,9 +274,9 @@ class FastEnvironment(CachingEnvironment):
             if selections is None:
                 continue
             rows = loop.iter
-            for attribute, test, value in selections:
+            for attribute, check, value in selections:
                 rows = nodes.Filter(
-                    rows, "selectattr", [nodes.Const(attribute), nodes.Const(test), value], [],
+                    rows, "selectattr", [nodes.Const(attribute), nodes.Const(check), value], [],
                     None, None, lineno=loop.lineno,
                 )  # fmt: skip
             loop.iter, loop.test, loop.body = rows, None, body
@@ -287,7 +289,7 @@ _CONTAINER_ATTRIBUTES = frozenset(dir(dict)) | frozenset(dir(list)) | frozenset(
 """Where `item.name` and `selectattr`'s item lookup could differ (a method or a dict's key)."""
 
 
-def _selections(test: nodes.Expr, target: str) -> list[tuple[str, str, nodes.Expr]] | None:
+def _selections(test: nodes.Node, target: str) -> list[tuple[str, str, nodes.Expr]] | None:
     """(attribute, test name, value) for each `item.attribute OP value` that `test` joins with
     `and`; None unless every part is such a comparison and its value is a constant or a plain
     variable (evaluated once instead of once per item, with no effect and no error)."""
