@@ -24,6 +24,7 @@ from eventum_event_template.dispatch import (
     ExhaustSignal,
     NextSignal,
 )
+from eventum_event_template.instants import instants
 from eventum_event_template.modules import ModuleProvider, warm_up
 from eventum_event_template.pickers import CyclePicker, FsmPicker, make_picker
 from eventum_event_template.rendering import (
@@ -228,7 +229,7 @@ class TemplateEvent:
             events = self._produce_batch(texts or batch.datetimes(), tags)
             if events is not None:
                 return Produced(events)
-        return self._produce_each(batch.datetimes(), tags)
+        return self._produce_each(instants(batch.datetimes()), tags)
 
     def _produce_batch(
         self, timestamps: Sequence[datetime | str], tags: list[tuple[str, ...]]
