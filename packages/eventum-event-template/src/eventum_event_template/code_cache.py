@@ -17,6 +17,7 @@ import marshal
 import os
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ def cache_directory() -> Path | None:
     return Path(base) / "eventum" / "templates"
 
 
+@cache  # read once per process, not once per plugin instance (event workers, previews)
 def _package_salt() -> bytes:
     digest = hashlib.sha256(_FORMAT)
     digest.update(jinja2.__version__.encode())
