@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from eventum_core import PluginContext, WriteError, encode_lines
+from eventum_core import PluginContext, WriteError
 from eventum_output_stdout import StdoutOutput, StdoutOutputConfig
 
 # Runs the plugin in a real process: config JSON in argv[1], batches (a JSON list of lists) in
@@ -98,11 +98,6 @@ def test_defaults() -> None:
 def test_invalid_config(data: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         StdoutOutputConfig.model_validate(data)
-
-
-def test_encode_lines_keeps_encodable_items() -> None:
-    assert encode_lines(["a", "b"], "\n", "utf_8") == (b"a\nb\n", [])
-    assert encode_lines(["a", "\u20ac", "c"], ";", "latin_1") == (b"a;c;", [1])
 
 
 def test_writes_every_item_followed_by_separator() -> None:

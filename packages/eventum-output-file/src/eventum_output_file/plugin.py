@@ -99,7 +99,7 @@ class FileOutput:
             return True
         return (info.st_dev, info.st_ino) != self._identity
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes | bytearray) -> None:
         with self._lock:
             if not self._opened or self._closed:
                 raise WriteError(f"output file {self._path} is not open", retryable=False)

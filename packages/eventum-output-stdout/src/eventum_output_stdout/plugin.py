@@ -63,7 +63,7 @@ class StdoutOutput:
         with contextlib.suppress(OSError, ValueError):  # already closed: nothing left to keep
             await anyio.to_thread.run_sync(self._text.flush)
 
-    def _write(self, text: IO[str], data: bytes) -> None:
+    def _write(self, text: IO[str], data: bytes | bytearray) -> None:
         try:
             text.flush()  # anything already printed through the text layer goes first
             if self._binary is not None:

@@ -67,7 +67,7 @@ class Connection:
             return None
         return int(_BYTES_ACKED.unpack_from(raw, _BYTES_ACKED_OFFSET)[0])
 
-    async def send(self, data: bytes) -> int | None:
+    async def send(self, data: bytes | bytearray) -> int | None:
         """Write `data`; return the acknowledgement count that covers its last byte.
 
         None where the platform cannot tell (then success means the kernel took the data).
