@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from eventum_core import PluginContext
+from eventum_core.protocols import Sidecar
+from eventum_core.testing import make_context, validation_context
+from eventum_entities.inputs import EpisodesConfig, EpisodesInput
 from eventum_entities.population import Population
 from eventum_entities.truth import read_labels
 from eventum_entities.world import read_world
@@ -147,3 +153,43 @@ def test_labels_are_the_same_with_event_workers_and_split_by_segment(
             if "event_id" in line:
                 ids.add(json.loads(line)["event_id"])
     assert ids == {label[0] for label in one}
+
+
+def _sidecar(folder: Path, now: str = NOW) -> tuple[EpisodesConfig, PluginContext]:
+    """The identity generator's `episodes` config and context in `folder`, as a run has them."""
+    base = folder / "identity"
+    config = EpisodesInput.Config.model_validate(
+        {"world": "../world.yml"}, context=validation_context(base)
+    )
+    return config, make_context("input", "episodes", base, started_at=datetime.fromisoformat(now),
+                                seed=int(SEED))  # fmt: skip
+
+
+def test_a_driver_gathers_the_labels_its_segments_left_in_copies_of_the_folder(
+    eventum, scenario: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The segments of a cluster run on machines that do not see the folder label into copies
+    of it: what each collects (the `Sidecar` hooks) the driver gathers into its own folder,
+    each label once (a rerun's again) and in time order: the one-process run's labels."""
+    assert isinstance(EpisodesInput, Sidecar)
+    generate(eventum, scenario, "identity", tmp_path / "one", "--workers", "1")
+    one = read_labels(scenario / "truth")
+    manifest = json.loads((scenario / "truth" / "manifest.json").read_text())
+    driver, *nodes = (tmp_path / name for name in ("driver", "node0", "node1"))
+    for folder in (driver, *nodes):
+        shutil.copytree(scenario, folder, ignore=shutil.ignore_patterns("truth"))
+    collected = []
+    for index, node in enumerate(nodes):
+        generate(
+            eventum, node, "identity", tmp_path / f"seg{index}", "--workers", "1",
+            "--segment", f"{index}/2", "--batch.size", "200",
+        )  # fmt: skip
+        collected.append(EpisodesInput.collect_sidecar(*_sidecar(node)))
+    assert EpisodesInput.collect_sidecar(*_sidecar(nodes[0], "2026-03-02T09:00:00Z")) is None
+    config, _ = _sidecar(driver)
+    EpisodesInput.gather_sidecar(config, [*collected, collected[1]])  # segment 1 rerun
+    gathered = read_labels(driver / "truth")
+    assert len(one) == 13 and all(len(part["labels"]) < 13 for part in collected)
+    assert gathered == sorted(one, key=lambda r: (r["time"], r["event_id"]))
+    ours = json.loads((driver / "truth" / "manifest.json").read_text())
+    assert ours == {**manifest, "world": str(driver / "world.yml")}

@@ -190,6 +190,27 @@ class InstanceState(Protocol):
     def local_states(self) -> Mapping[str, StateStore]: ...
 
 
+# What an input plugin may declare besides its protocol, for a run split over machines.
+
+
+@runtime_checkable
+class Sidecar(Protocol):
+    """Protocol: an input plugin class whose runs leave records about their events in files of
+    their own (the `episodes` input: the ground-truth labels of a world's injected events).
+
+    A segment of a cluster run may run where those files are a copy the driver never sees, so
+    after its run each segment calls `collect_sidecar` with its config and context (something
+    picklable, None for nothing), and the driver hands every segment's to `gather_sidecar` with
+    its own config, to keep them where one process would have.
+    """
+
+    @classmethod
+    def collect_sidecar(cls, config: Any, context: PluginContext) -> Any: ...
+
+    @classmethod
+    def gather_sidecar(cls, config: Any, collected: Sequence[Any]) -> None: ...
+
+
 PROTOCOLS: Mapping[PluginKind, type] = MappingProxyType(
     {"input": InputPlugin, "event": EventPlugin, "output": OutputPlugin, "formatter": Formatter}
 )

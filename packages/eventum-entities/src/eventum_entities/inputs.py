@@ -3,9 +3,9 @@ to render in their place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -19,8 +19,9 @@ from eventum_core import (
     Timestamps,
 )
 from eventum_entities.config import Duration
-from eventum_entities.episodes import EPISODE_TAG
-from eventum_entities.template import open_schedule, population_for
+from eventum_entities.episodes import EPISODE_TAG, run_key
+from eventum_entities.template import open_schedule, population_for, truth_folder, world_seed
+from eventum_entities.truth import GroundTruth, read_run
 
 
 class EpisodesConfig(InputConfig):
@@ -35,7 +36,8 @@ class EpisodesConfig(InputConfig):
 
 
 class EpisodesInput:
-    """Yields the step events whose `generator` is this generator's id, in order."""
+    """Yields the step events whose `generator` is this generator's id, in order. A `Sidecar`:
+    a cluster run's segments hand on the labels their runs left, wherever they ran."""
 
     Config: ClassVar[type[EpisodesConfig]] = EpisodesConfig
     interactive: ClassVar[bool] = False
@@ -62,6 +64,27 @@ class EpisodesInput:
         self._stopped = True
         if self._clock is not None:
             self._clock.release()
+
+    @classmethod
+    def collect_sidecar(
+        cls, config: EpisodesConfig, context: PluginContext
+    ) -> dict[str, Any] | None:
+        """This run's manifest and labels in the world's truth folder where this segment ran
+        (the driver's folder, or a node's copy of it); the run is the world seed and the run's
+        start, which every segment of a cluster run shares."""
+        anchor = context.started_at.astimezone(UTC)
+        run = run_key(world_seed(config.world, context.seed), anchor)
+        return read_run(truth_folder(config.world), run)
+
+    @classmethod
+    def gather_sidecar(cls, config: EpisodesConfig, collected: Sequence[dict[str, Any]]) -> None:
+        """Every segment's labels into the world's truth folder on this machine (the driver's),
+        under the run's manifest naming this machine's world file."""
+        manifest = dict(collected[0]["manifest"])
+        run = manifest.pop("run")
+        manifest["world"] = str(config.world.resolve())
+        truth = GroundTruth(truth_folder(config.world), run, manifest)
+        truth.gather(label for part in collected for label in part["labels"])
 
 
 class SessionsConfig(InputConfig):

@@ -29,6 +29,11 @@ def world_seed(path: Path, run_seed: int) -> int:
     return spec.seed if spec.seed is not None else run_seed
 
 
+def truth_folder(path: Path) -> Path:
+    """Where the world file at `path` keeps its ground truth (`ground_truth.dir`)."""
+    return path.parent / read_world(path).ground_truth.dir
+
+
 def population_for(path: Path, context: PluginContext) -> Population:
     """The world's population for this run (the same in every process)."""
     population = population_of(read_world(path), world_seed(path, context.seed))
@@ -44,7 +49,7 @@ def open_schedule(path: Path, context: PluginContext) -> tuple[Population, Sched
     population = population_for(path, context)
     clock = None
     if spec.episodes:
-        clock = hold(path.parent / spec.ground_truth.dir, seed, context.started_at)
+        clock = hold(truth_folder(path), seed, context.started_at)
     anchor = clock.anchor if clock is not None else context.started_at.astimezone(UTC)
     try:
         return population, Schedule(spec, seed, anchor, population), clock
@@ -94,7 +99,7 @@ class World:
         self._truth = None
         if spec.episodes:  # begun at the first batch: `eventum validate` leaves truth/ alone
             self._truth = GroundTruth(
-                path.parent / spec.ground_truth.dir,
+                truth_folder(path),
                 run_key(seed, schedule.anchor),
                 {"world": str(path.resolve()), "episodes": schedule.manifest()},
             )

@@ -4,7 +4,8 @@ Every producer of a run (generators, event workers, segments) appends to the sam
 `labels.jsonl` under an advisory lock, one `write` per batch. The manifest names the run (world
 seed and anchor): the first producer of a run with another seed or anchor starts both files
 afresh, the others of the same run leave them. A run repeated with the same seed and start finds
-its labels there and does not write them twice.
+its labels there and does not write them twice. A cluster run's driver gathers what its
+segments left elsewhere (`read_run`, `GroundTruth.gather`) and leaves the file in time order.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +34,6 @@ class GroundTruth:
         self._begun = False
         self._written: set[str] = set()
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / ".lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
     def begin(self) -> None:
         """Start the files for this run unless another producer of it already has (once); the
         labels already there (this run's or a repeated run's) are not written again."""
@@ -49,7 +41,7 @@ class GroundTruth:
             return
         self._begun = True
         run = self._run
-        with self._locked():
+        with _locked(self.directory):
             try:
                 current = json.loads(self.manifest.read_text(encoding="utf-8")).get("run")
             except (OSError, ValueError, AttributeError):
@@ -69,9 +61,55 @@ class GroundTruth:
         records = [r for r in records if r["event_id"] not in self._written]
         if not records:
             return
-        text = "".join(json.dumps(r, separators=(",", ":"), default=str) + "\n" for r in records)
-        with self._locked(), self.labels.open("a", encoding="utf-8") as file:
+        text = _lines(records)
+        with _locked(self.directory), self.labels.open("a", encoding="utf-8") as file:
             file.write(text)
+
+    def gather(self, records: Iterable[dict[str, Any]]) -> None:
+        """Add labels another copy of the folder got (a cluster run's segments), each once, and
+        leave the file in time order (then by event id): the same file however the run was
+        split and wherever its parts ran."""
+        self.begin()
+        with _locked(self.directory):
+            kept = {r["event_id"]: r for r in read_labels(self.directory)}
+            for record in records:
+                kept.setdefault(record["event_id"], record)
+            ordered = sorted(
+                kept.values(), key=lambda r: (datetime.fromisoformat(r["time"]), r["event_id"])
+            )
+            temporary = self.labels.with_suffix(".tmp")
+            temporary.write_text(_lines(ordered), encoding="utf-8")
+            os.replace(temporary, self.labels)
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _lines(records: Iterable[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, separators=(",", ":"), default=str) + "\n" for r in records)
+
+
+def read_run(directory: Path, run: dict[str, Any]) -> dict[str, Any] | None:
+    """The manifest and labels in `directory` when they are `run`'s, else None (a copy that
+    still holds an earlier run), read under the lock so the two agree."""
+    if not (directory / MANIFEST).exists():  # nothing begun here: no folder made either
+        return None
+    with _locked(directory):
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(manifest, dict) or manifest.get("run") != run:
+            return None
+        return {"manifest": manifest, "labels": read_labels(directory)}
 
 
 def read_labels(directory: Path) -> list[dict[str, Any]]:
