@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -53,3 +55,20 @@ def test_an_exception_is_printed_at_once_with_what_was_held(
     assert "failed" in capsys.readouterr().err
     eventum_logging.release()
     assert "held" in capsys.readouterr().err
+
+
+def test_the_first_line_does_not_import_rich() -> None:
+    """structlog.dev would import rich (tens of milliseconds) for tracebacks we print plainly."""
+    code = (
+        "import sys\n"
+        "from eventum_core import logging as l\n"
+        "l.configure(0)\n"
+        "l.get_logger(generator='g').warning('careful', n=1)\n"
+        "assert 'structlog' in sys.modules and 'rich' not in sys.modules\n"
+        "import rich.console\n"  # still importable afterwards
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "careful" in result.stderr and "generator=g" in result.stderr

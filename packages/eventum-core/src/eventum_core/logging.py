@@ -82,12 +82,26 @@ def adopt(level: int) -> None:
     _threshold, _configured = level, True
 
 
+def _import_structlog() -> Any:
+    """structlog, without rich when nothing imported rich yet: structlog.dev imports it (about
+    40 ms, in every process that prints a line) for tracebacks that we format plainly anyway."""
+    block = "structlog" not in sys.modules and "rich" not in sys.modules
+    if block:
+        sys.modules["rich"] = None  # type: ignore[assignment]  # `import rich` raises ImportError
+    try:
+        import structlog
+    finally:
+        if block:
+            del sys.modules["rich"]
+    return structlog
+
+
 def _setup_structlog() -> None:
     global _configured  # noqa: PLW0603
     _configured = True
+    structlog = _import_structlog()
     if _settings is None:
         return  # never configured (a library user, a test): structlog's own defaults
-    import structlog
 
     verbosity, fmt, _ = _settings
     processors: list[Any] = [
@@ -136,8 +150,7 @@ class Logger:
             return
         if not _configured:
             _setup_structlog()
-        import structlog
-
+        structlog = _import_structlog()
         getattr(structlog.get_logger("eventum").bind(**self._context), method)(event, **kw)
 
     def debug(self, event: str, **kw: Any) -> None:
