@@ -56,8 +56,9 @@ def distribution_for(kind: PluginKind, name: str) -> str:
 @cache
 def _scan() -> tuple[PluginInfo, ...]:
     found = []
+    installed = entry_points()  # one pass over the distributions, not one per group
     for kind, group in GROUPS.items():
-        for ep in entry_points(group=group):
+        for ep in installed.select(group=group):
             dist = ep.dist
             found.append(
                 PluginInfo(
