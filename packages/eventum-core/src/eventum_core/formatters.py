@@ -34,6 +34,7 @@ class PlainFormatter:
 
     Config: ClassVar[type[PluginConfig]] = NoOptions
     parallel_safe: ClassVar[bool] = True
+    cheap: ClassVar[bool] = True
 
     def __init__(self, config: NoOptions, context: PluginContext) -> None:
         self.config = config
@@ -176,6 +177,7 @@ class HttpInputFormatter:
 
     Config: ClassVar[type[PluginConfig]] = NoOptions
     parallel_safe: ClassVar[bool] = True
+    cheap: ClassVar[bool] = True
 
     def __init__(self, config: NoOptions, context: PluginContext) -> None:
         self.config = config

@@ -26,14 +26,15 @@ log = get_logger()
 
 def worker_count(parameters: GeneratorParameters, plugin: EventPlugin, name: str) -> int:
     """Producers for the event stage: all cores in sample mode when the plugin can be split
-    (its traits, read once from the built instance: they may depend on its config)."""
+    without changing what it makes (its traits, read once from the built instance: they may
+    depend on its config); a number given splits a plugin with per-producer state too."""
     p = parameters
     event = traits("event", plugin)
     if p.workers == "auto":
         # A cheap plugin: workers would cost more than they save.
         if p.live_mode or event["cheap"] or not event["parallel_safe"]:
             return 1
-        return len(os.sched_getaffinity(0))
+        return 1 if event["per_producer_state"] else cores()
     if p.workers > 1 and not event["parallel_safe"]:
         log.warning(
             "this event plugin cannot be split across processes; using one",
@@ -42,6 +43,17 @@ def worker_count(parameters: GeneratorParameters, plugin: EventPlugin, name: str
         )
         return 1
     return p.workers
+
+
+def formats_apart(parameters: GeneratorParameters) -> bool:
+    """A run with one producer formats in a process of its own (pipeline/formatting.py) when
+    that leaves its cores' choice to us: sample mode, `--workers auto`, more than one core."""
+    p = parameters
+    return p.workers == "auto" and not p.live_mode and cores() > 1
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0))
 
 
 class EventStage:

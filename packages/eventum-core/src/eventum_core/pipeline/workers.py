@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import gc
 import multiprocessing
 import threading
@@ -82,7 +83,7 @@ class Formatting:
     context: PluginContext
 
 
-def _fields(context: PluginContext) -> dict[str, Any]:
+def context_fields(context: PluginContext) -> dict[str, Any]:
     """A context's fields but its logger, which a worker makes its own."""
     return {
         f.name: getattr(context, f.name) for f in dataclasses.fields(context) if f.name != "logger"
@@ -106,7 +107,7 @@ def _format(formatter: Formatter | None, events: list[str]) -> Formatted | None:
 
 
 def _serve(
-    conn: Connection,
+    conn: Channel,
     cls: type[Any],
     config: Any,
     fields: dict[str, Any],
@@ -137,6 +138,65 @@ def _serve(
 Result = Made | ProduceFailed
 
 
+class Channel:
+    """Both ways between this process and a worker: one pipe each way, each with a buffer of up
+    to 1 MiB (a batch of large events is tens of megabytes: with the default 64 KiB, moving it
+    takes a few hundred reads and switches; a socket pair, multiprocessing's default, is no
+    faster)."""
+
+    def __init__(self, receive: Connection, send: Connection) -> None:
+        self._receive, self._send = receive, send
+        for end in (receive, send):
+            with contextlib.suppress(OSError, AttributeError):  # Linux only; the default else
+                fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BUFFER)
+
+    def send(self, item: Any) -> None:
+        self._send.send(item)
+
+    def recv(self) -> Any:
+        return self._receive.recv()
+
+    def close(self) -> None:
+        self._receive.close()
+        self._send.close()
+
+
+_PIPE_BUFFER = 1 << 20  # /proc/sys/fs/pipe-max-size, the most an unprivileged process may ask
+
+
+def start_process(
+    target: Callable[..., None], args: tuple[Any, ...], name: str
+) -> tuple[Channel, Any]:
+    """A daemon process running `target(channel, *args)`, and this end of the channel. Forked
+    while this process has a single thread (before outputs open), which starts it in
+    milliseconds with every module imported; otherwise spawned."""
+    method = "fork" if threading.active_count() == 1 else "spawn"
+    gc.freeze()  # the collector leaves what exists now alone, so forked pages stay shared
+    mp: Any = multiprocessing.get_context(method)
+    down_r, down_w = mp.Pipe(duplex=False)
+    up_r, up_w = mp.Pipe(duplex=False)
+    child = Channel(down_r, up_w)
+    process = mp.Process(target=target, args=(child, *args), name=name, daemon=True)
+    process.start()
+    child.close()
+    return Channel(up_r, down_w), process
+
+
+def stop_processes(started: Sequence[tuple[Channel, Any]], *, kill: bool = False) -> None:
+    """End processes started by `start_process`, side by side: asked to (None down the pipe),
+    or killed when they may be blocked sending what nobody will read."""
+    for conn, process in started:
+        if kill:
+            process.kill()
+        with contextlib.suppress(OSError):
+            conn.send(None)
+    for conn, process in started:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+        conn.close()
+
+
 class EventWorkers:
     """The event stage spread over `count` producers: this process's own plugin instance
     (the context's segment: in an unsplit run, segment 0, whose random streams are those of a
@@ -154,7 +214,7 @@ class EventWorkers:
     ) -> None:
         self._local = local
         self._formatters = [None if f is None else f.local for f in formatters]
-        self._conns: list[Connection] = []
+        self._conns: list[Channel] = []
         self._processes: list[Any] = []
         self._next = 0
         self._in_flight: deque[tuple[TimestampBatch, Callable[[], Any]]] = deque()
@@ -169,28 +229,21 @@ class EventWorkers:
         count: int,
         formatting: Sequence[Formatting | None],
     ) -> None:
-        method = "fork" if threading.active_count() == 1 else "spawn"
-        gc.freeze()  # the collector leaves what exists now alone, so forked pages stay shared
-        mp: Any = multiprocessing.get_context(method)
-        fields = _fields(context)
+        fields = context_fields(context)
         formatters = [
-            None if f is None else (f.cls, f.config, _fields(f.context)) for f in formatting
+            None if f is None else (f.cls, f.config, context_fields(f.context)) for f in formatting
         ]
         # Producer `index` of this segment of the run is producer `base.index + base.count *
         # index` of the whole run: it gets the batches and random streams it would get there.
         base = context.segment
         for index in range(1, count):
-            parent, child = mp.Pipe()
             fields["segment"] = Segment(base.index + base.count * index, base.count * count)
-            process = mp.Process(
-                target=_serve,
-                args=(child, cls, config, dict(fields), formatters, eventum_logging.settings()),
-                name=f"eventum-event-{context.generator_id}-{index}",
-                daemon=True,
+            conn, process = start_process(
+                _serve,
+                (cls, config, dict(fields), formatters, eventum_logging.settings()),
+                f"eventum-event-{context.generator_id}-{index}",
             )
-            process.start()
-            child.close()
-            self._conns.append(parent)
+            self._conns.append(conn)
             self._processes.append(process)
 
     @property
@@ -232,15 +285,5 @@ class EventWorkers:
     def close(self) -> None:
         """End the workers. Batches still in flight were not asked for (the run stopped early):
         their workers are killed rather than left blocked on sending results nobody reads."""
-        if self._in_flight:
-            for process in self._processes:
-                process.kill()
-        for conn in self._conns:
-            with contextlib.suppress(OSError):
-                conn.send(None)
-        for process in self._processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
-        for conn in self._conns:
-            conn.close()
+        started = list(zip(self._conns, self._processes, strict=True))
+        stop_processes(started, kill=bool(self._in_flight))
