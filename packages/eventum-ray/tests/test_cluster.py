@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -289,36 +290,120 @@ def test_live_mode_holds_the_total_rate(eventum, ray_cluster: LocalCluster, tmp_
     assert 4 <= float(summary.split("seconds=")[1].split()[0]) < 60
 
 
+def driver_alone(
+    source: Path, hidden: Path, *args: str, then: str = "true"
+) -> subprocess.CompletedProcess[str]:
+    """`eventum ARGS` where `hidden` is a tmpfs holding a copy of `source` that only this driver
+    sees (a mount namespace of its own, as on a laptop driving a cluster); `then` runs in the
+    namespace after it."""
+    unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-rm"]
+    if subprocess.run([*unshare, "true"], capture_output=True, check=False).returncode:
+        pytest.skip("needs a mount namespace (unshare -m): run as root or allow user namespaces")
+    hidden.mkdir()
+    command = [
+        *unshare, "sh", "-c",
+        f'mount -t tmpfs eventum {hidden} && cp -r {source}/. {hidden} && "$@"; status=$?; '
+        f"{then}; exit $status", "sh", *eventum_command(*args),
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=240,
+                          env={**os.environ, **DRIVER_ENV}, check=False)  # fmt: skip
+
+
 def test_nodes_that_do_not_see_the_generator_folder_load_the_copy_the_driver_ships(
     eventum, ray_cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    """The driver alone sees its generator folder (a tmpfs in a mount namespace of its own, as
-    on a laptop driving a cluster): the segments load the zipped copy the driver put in Ray's
-    object store, and the run is the one made from a folder every node sees."""
+    """The driver alone sees its generator folder: the segments load the zipped copy the driver
+    put in Ray's object store, and the run is the one made from a folder every node sees."""
     source = generator(tmp_path / "src", '{start: "-1h", seconds: 1, count: 3, repeat: 200}',
                        FILE_OUTPUT)  # fmt: skip
     hidden = tmp_path / "hidden"
-    hidden.mkdir()
     base = ("--id", "ship", "--batch.size", "50", *COMMON, "--cluster", ray_cluster.address,
             "--segments", "4")  # fmt: skip
     seen, shipped = tmp_path / "seen.log", tmp_path / "shipped.log"
     result = eventum("generate", "--path", str(source.parent), *base,
                      "--params", f'{{"out": "{seen}"}}')  # fmt: skip
     assert result.returncode == 0, result.stderr
-    unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-rm"]
-    if subprocess.run([*unshare, "true"], capture_output=True, check=False).returncode:
-        pytest.skip("needs a mount namespace (unshare -m): run as root or allow user namespaces")
-    command = [
-        *unshare, "sh", "-c",
-        f'mount -t tmpfs eventum {hidden} && cp -r {source.parent}/. {hidden} && exec "$@"', "sh",
-        *eventum_command("generate", "--path", str(hidden), *base,
-                         "--params", f'{{"out": "{shipped}"}}'),
-    ]  # fmt: skip
-    driver = subprocess.run(command, capture_output=True, text=True, timeout=240,
-                            env={**os.environ, **DRIVER_ENV}, check=False)  # fmt: skip
+    driver = driver_alone(source.parent, hidden, "generate", "--path", str(hidden), *base,
+                          "--params", f'{{"out": "{shipped}"}}')  # fmt: skip
     assert driver.returncode == 0, driver.stderr
     assert not (hidden / "generator.yml").exists()  # only the driver saw it
     assert shipped.read_bytes() == seen.read_bytes()
+
+
+WORLD = """\
+entities:
+  users: {count: 20, key: name, fields: {name: {template: "user{{ index }}"}}}
+episodes:
+  spray:
+    start: {at: +20s}
+    entities: {victim: {kind: users}}
+    steps:
+      - {name: spray, generator: truth, template: step.jinja, count: 30, every: 5s}
+      - {name: login, generator: truth, template: step.jinja, delay: 190s}
+"""
+
+
+def world_generator(folder: Path) -> Path:
+    """A generator with a world whose episode's 31 events fall among 600 background events
+    (three a second), its world file and truth folder inside the generator folder."""
+    generator(folder, "{seconds: 1, count: 3, repeat: 200}", FILE_OUTPUT,
+              template="{{ timestamp.isoformat() }} {{ entities.users.pick() }}")  # fmt: skip
+    (folder / "world.yml").write_text(WORLD)
+    (folder / "step.jinja").write_text("{{ timestamp.isoformat() }} episode {{ episode.step }} "
+                                       "{{ episode.entities.victim }} {{ episode.event_id }}")  # fmt: skip
+    config = folder / "generator.yml"
+    config.write_text(
+        config.read_text()
+        .replace("  - timer:", "  - episodes: {world: world.yml}\n  - timer:")
+        .replace("    mode: all\n", "    mode: all\n    world: world.yml\n")
+    )
+    return folder
+
+
+def labels_in(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / "labels.jsonl").read_text().splitlines()]
+
+
+def episode_ids(log: Path) -> list[str]:
+    """The event ids an output carries: the episode's events, in the output's order."""
+    return [line.split()[-1] for line in log.read_text().splitlines() if " episode " in line]
+
+
+def test_the_driver_gathers_every_segments_ground_truth_where_nodes_do_not_see_the_folder(
+    eventum, ray_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """A world's labels land where each segment ran: in the driver's truth folder when the
+    node sees it, else in the node's copy, whose labels the segment hands back. Either way the
+    driver's truth/labels.jsonl is the one-process run's, each label once, in time order, with
+    its manifest; `--max-events` leaves the episode's last events out of both."""
+    clean = world_generator(tmp_path / "gen")
+    base = ("generate", "--id", "truth", "--batch.size", "50", "--max-events", "450", *COMMON)
+    cluster = ("--cluster", ray_cluster.address, "--segments", "4")
+    one_folder, seen = (shutil.copytree(clean, tmp_path / name) for name in ("one", "seen"))
+    single = eventum(*base, "--path", str(one_folder), "--workers", "1",
+                     "--params", f'{{"out": "{tmp_path / "one.log"}"}}')  # fmt: skip
+    assert single.returncode == 0, single.stderr
+    one = labels_in(one_folder / "truth")
+    assert 0 < len(one) < 31  # the events past the 450th were never made
+    assert [r["event_id"] for r in one] == episode_ids(tmp_path / "one.log")
+    expected = sorted(one, key=lambda r: (r["time"], r["event_id"]))
+    manifest = json.loads((one_folder / "truth" / "manifest.json").read_text())
+    visible = eventum(*base, "--path", str(seen), *cluster,
+                      "--params", f'{{"out": "{tmp_path / "seen.log"}"}}')  # fmt: skip
+    assert visible.returncode == 0, visible.stderr
+    assert labels_in(seen / "truth") == expected
+    hidden, kept = tmp_path / "hidden", tmp_path / "kept"
+    driver = driver_alone(clean, hidden, *base, "--path", str(hidden), *cluster,
+                          "--params", f'{{"out": "{tmp_path / "shipped.log"}"}}',
+                          then=f"cp -r {hidden}/truth {kept}")  # fmt: skip
+    assert driver.returncode == 0, driver.stderr
+    assert not (hidden / "generator.yml").exists()  # only the driver saw it
+    labels = labels_in(kept)
+    assert labels == expected
+    assert sorted(episode_ids(tmp_path / "shipped.log")) == sorted(r["event_id"] for r in labels)
+    for folder, world in ((seen / "truth", seen), (kept, hidden)):
+        ours = json.loads((folder / "manifest.json").read_text())
+        assert ours == {**manifest, "world": str(world / "world.yml")}
 
 
 def test_ctrl_c_stops_every_segment_and_keeps_what_they_wrote(

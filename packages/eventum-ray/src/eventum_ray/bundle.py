@@ -4,7 +4,8 @@ store, unpacked once per node and content, and loaded from there.
 A node that sees the driver's path (the same machine, or a shared filesystem) loads it where it
 is. Relative paths in the config are taken from the folder either way, so a relative file
 output or dead-letter path on such a node lands in its unpacked copy: give those absolute
-paths on a shared filesystem.
+paths on a shared filesystem. What a `Sidecar` input leaves in the copy (a world's labels) goes
+back to the driver with the segment's result.
 """
 
 from __future__ import annotations

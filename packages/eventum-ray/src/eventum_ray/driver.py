@@ -1,5 +1,6 @@
 """The driver's side of a cluster run: one Ray task per segment, one progress line, the file
-outputs' parts joined at the end, and the segments' counters added up into one result."""
+outputs' parts joined and the segments' sidecars gathered at the end, and the segments' counters
+added up into one result."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from eventum_core.cli.session import EXIT_ABORTED
 from eventum_core.config.generator import GeneratorPlan, OutputSpec
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import RunResult
-from eventum_core.protocols import traits
+from eventum_core.protocols import Sidecar, traits
 from eventum_ray import parts
 from eventum_ray.counters import add_up, segment_summary
 from eventum_ray.segment import SegmentResult, SegmentSpec
@@ -115,6 +116,7 @@ class Driver:
             self._report_rewritten(ray.get(actor.lost.remote(), timeout=30))
             if error is None:
                 self._join_files()
+            self._gather_sidecars()
         finally:
             interrupted.restore()
             self._discard_parts()
@@ -222,6 +224,18 @@ class Driver:
                 permissions=config.permissions,
             )
             log.info("file output joined", output=number, path=str(config.path), bytes=written)
+
+    def _gather_sidecars(self) -> None:
+        """What each `Sidecar` input's runs left where the segments ran (a world's ground-truth
+        labels, also from nodes that loaded the shipped copy), kept where one process would."""
+        for spec in self.plan.inputs:
+            if not isinstance(spec.cls, Sidecar):
+                continue
+            results = [self.results[i] for i in sorted(self.results)]
+            collected = [r.sidecars[spec.index] for r in results if spec.index in r.sidecars]
+            if collected:
+                spec.cls.gather_sidecar(spec.config, collected)
+                log.info("sidecar gathered", input=spec.index, segments=len(collected))
 
     def _discard_parts(self) -> None:
         for _, config in self._file_outputs():

@@ -1,5 +1,6 @@
 """One segment of a cluster run, as a Ray task: load the generator on the worker that got it,
-run it with core's pipeline (`--segment INDEX/COUNT`), its outputs writing from there."""
+run it with core's pipeline (`--segment INDEX/COUNT`), its outputs writing from there, and hand
+the driver what its `Sidecar` inputs left where it ran."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from eventum_core.cli.session import load_generation
 from eventum_core.config.generator import GeneratorPlan, find_config_file, with_dead_letter
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun
+from eventum_core.protocols import Sidecar
 from eventum_ray import bundle, parts
 
 PROGRESS_EVERY = 0.5  # seconds between counter reports to the run's progress actor
@@ -46,6 +48,7 @@ class SegmentResult:
     parts: list[parts.Part] = field(default_factory=list)
     node: str = ""
     seconds: float = 0.0
+    sidecars: dict[int, Any] = field(default_factory=dict)  # input index -> `collect_sidecar`
 
 
 def run_segment(
@@ -91,7 +94,20 @@ def run_segment(
         committed,
         node,
         time.monotonic() - began,
+        _sidecars(plan, spec.seed),
     )
+
+
+def _sidecars(plan: GeneratorPlan, seed: int) -> dict[int, Any]:
+    """What each `Sidecar` input's run left here (a world's ground-truth labels), which on a
+    node loading the shipped copy the driver would never see."""
+    found: dict[int, Any] = {}
+    for spec in plan.inputs:
+        if isinstance(spec.cls, Sidecar):
+            collected = spec.cls.collect_sidecar(spec.config, plan.context(spec, seed=seed))
+            if collected is not None:
+                found[spec.index] = collected
+    return found
 
 
 def _generator_path(path: str, spec: SegmentSpec) -> str:
