@@ -171,7 +171,3 @@ class StatefulEcho(SplitEcho):
     def produce(self, batch: TimestampBatch) -> Produced:
         events = [f"{ts.isoformat()} {os.getpid()}" for ts in batch.datetimes()]
         return Produced(events, 0)
-
-
-class CheapPidFormatter(PidFormatter):
-    cheap: ClassVar[bool] = True

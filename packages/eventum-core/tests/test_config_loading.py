@@ -196,9 +196,8 @@ def test_traits_come_from_the_protocols_with_their_defaults(tmp_path: Path) -> N
         "concurrent_writes": False,
         "idempotent_writes": False,
     }
-    # plain declares both
-    assert dict(plan.outputs[0].formatter.traits) == {"parallel_safe": True, "cheap": True}
-    assert dict(traits("formatter", LooseOutput)) == {"parallel_safe": False, "cheap": False}
+    assert dict(plan.outputs[0].formatter.traits) == {"parallel_safe": True}  # plain declares it
+    assert dict(traits("formatter", LooseOutput)) == {"parallel_safe": False}
 
 
 def test_required_methods_come_from_the_protocols() -> None:

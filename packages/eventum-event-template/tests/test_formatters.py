@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from eventum_core import ConfigError
-from eventum_core.protocols import protocol_problem
+from eventum_core import ConfigError, Formatter
 from eventum_core.testing import validation_context
 from eventum_event_template import TemplateBatchFormatter, TemplateFormatter
 
@@ -20,7 +19,7 @@ def build(cls, tmp_path, logger=None, **options):
 
 def test_template_formats_each_event(tmp_path):
     formatter = build(TemplateFormatter, tmp_path, template="<{{ event | upper }}>")
-    assert protocol_problem("formatter", TemplateFormatter) is None
+    assert isinstance(formatter, Formatter)
     result = formatter.format(["a", "b"])
     assert (result.items, result.events, result.failed) == (["<A>", "<B>"], 2, 0)
 

@@ -34,7 +34,6 @@ class PlainFormatter:
 
     Config: ClassVar[type[PluginConfig]] = NoOptions
     parallel_safe: ClassVar[bool] = True
-    cheap: ClassVar[bool] = True
 
     def __init__(self, config: NoOptions, context: PluginContext) -> None:
         self.config = config
@@ -177,7 +176,6 @@ class HttpInputFormatter:
 
     Config: ClassVar[type[PluginConfig]] = NoOptions
     parallel_safe: ClassVar[bool] = True
-    cheap: ClassVar[bool] = True
 
     def __init__(self, config: NoOptions, context: PluginContext) -> None:
         self.config = config

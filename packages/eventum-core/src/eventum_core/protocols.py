@@ -133,16 +133,13 @@ class Formatter(Protocol):
 
     A `parallel_safe` formatter keeps nothing between batches that its items depend on, so core
     may format each batch where it was produced (in the event workers, with an instance of its
-    own in each) and take that work off the process that writes; when one process produces, in a
-    process of its own (`--workers auto`, sample mode), unless it is `cheap`: formatting costs
-    less than shipping the events to another process.
+    own in each) and take that work off the process that writes.
     """
 
     @property
     def Config(self) -> type[BaseModel]: ...
 
     parallel_safe: ClassVar[bool] = False
-    cheap: ClassVar[bool] = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 

@@ -150,7 +150,7 @@ def generate(
         typer.Option(
             "--workers",
             metavar="N|auto",
-            help="Processes producing events: auto uses every core in sample mode when that keeps what one process makes (templates with `shared` or `locals` stay in one, formatting in another); N splits anyway (state per process); 1 is one process.",
+            help="Processes producing events: auto uses every core in sample mode when that keeps what one process makes (templates with `shared` or `locals` stay in one); N splits anyway (state per process); 1 is one process.",
             rich_help_panel=_GEN,
         ),
     ] = "auto",

@@ -45,13 +45,6 @@ def worker_count(parameters: GeneratorParameters, plugin: EventPlugin, name: str
     return p.workers
 
 
-def formats_apart(parameters: GeneratorParameters) -> bool:
-    """A run with one producer formats in a process of its own (pipeline/formatting.py) when
-    that leaves its cores' choice to us: sample mode, `--workers auto`, more than one core."""
-    p = parameters
-    return p.workers == "auto" and not p.live_mode and cores() > 1
-
-
 def cores() -> int:
     return len(os.sched_getaffinity(0))
 

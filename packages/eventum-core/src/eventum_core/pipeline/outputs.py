@@ -25,7 +25,6 @@ from eventum_core.pipeline.budget import ByteBudget
 from eventum_core.pipeline.control import EventChunk, RunControl
 from eventum_core.pipeline.counters import OutputCounters
 from eventum_core.pipeline.delivery import DeadLetters, Outcome, deliver
-from eventum_core.pipeline.formatting import FormatProcess
 from eventum_core.protocols import Formatter, OutputPlugin
 
 log = get_logger()
@@ -41,7 +40,6 @@ class Output:
     counters: OutputCounters
     label: str
     dead_letters: DeadLetters | None = None
-    format_process: FormatProcess | None = None  # formats in its stead (pipeline/formatting.py)
     queue: MemoryObjectSendStream[EventChunk] | None = None  # set while the stage runs
     gone: bool = False
     last_report: float = 0.0
@@ -125,9 +123,8 @@ class OutputStage:
             async for chunk in receive:
                 formatted = chunk.formatted[index] if chunk.formatted else None
                 if formatted is None:
-                    try:  # in a worker thread: a heavy formatter leaves the loop free
-                        formatter = output.format_process or output.formatter
-                        formatted = await anyio.to_thread.run_sync(formatter.format, chunk.events)
+                    try:
+                        formatted = output.formatter.format(chunk.events)
                     except Exception as error:
                         output.counters.format_failed += len(chunk.events)
                         log.error(

@@ -27,8 +27,7 @@ from eventum_core.pipeline.budget import ByteBudget
 from eventum_core.pipeline.control import EventChunk, RunControl
 from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
 from eventum_core.pipeline.delivery import DeadLetters
-from eventum_core.pipeline.events import EventStage, formats_apart, worker_count
-from eventum_core.pipeline.formatting import FormatProcess
+from eventum_core.pipeline.events import EventStage, worker_count
 from eventum_core.pipeline.inputs import InputStage
 from eventum_core.pipeline.monitor import Monitor, deadline
 from eventum_core.pipeline.outputs import Output, OutputOpenError, OutputStage, open_outputs
@@ -103,7 +102,6 @@ class GeneratorRun:
         except OutputOpenError as error:
             event.close()
             workers.close()
-            _end_formatting(outputs)
             return self._result(str(error), user_error=error.user_error)
 
         p = plan.parameters
@@ -139,20 +137,17 @@ class GeneratorRun:
                     except Exception as error:
                         log.error("output failed to close", output=output.label, reason=str(error))
                 await anyio.to_thread.run_sync(event.close)
-                await anyio.to_thread.run_sync(_end_formatting, outputs)
                 for plugin in inputs:
                     plugin.stop()
             counters.finished = time.monotonic()
         return self._result(control.error)
 
     def _start_workers(self, event: EventPlugin, outputs: list[Output]) -> EventWorkers:
-        """The event stage's producers and the formatters' processes, started before outputs
-        open: no thread exists yet, so they can be forked."""
+        """The event stage's producers, started before outputs open: no thread exists yet, so
+        workers can be forked."""
         plan = self.plan
         count = worker_count(plan.parameters, event, plan.event.name)
         formatting = [self._formatting(o) for o in outputs]
-        if count == 1 and formats_apart(plan.parameters):
-            formatting = [self._format_apart(*p) for p in zip(outputs, formatting, strict=True)]
         if count > 1:
             log.info(
                 "producing events in worker processes; plugin state is per worker",
@@ -179,15 +174,6 @@ class GeneratorRun:
             return None
         return Formatting(output.formatter, spec.cls, spec.config, self._context(spec))
 
-    def _format_apart(self, output: Output, formatting: Formatting | None) -> Formatting | None:
-        """The output's formatter moved to a process of its own, unless it is cheap (or not
-        `parallel_safe`): the writer formats there, the producer no longer does."""
-        if formatting is None or output.spec.formatter.traits["cheap"]:
-            return formatting
-        output.format_process = FormatProcess(formatting.cls, formatting.config, formatting.context)
-        log.info("formatting in a process of its own", output=output.label)
-        return None
-
     def _build_output(self, index: int, spec: OutputSpec) -> Output:
         label = f"output[{index}] {spec.plugin.name}"
         path = spec.plugin.config.dead_letter
@@ -199,9 +185,3 @@ class GeneratorRun:
             label,
             DeadLetters(path, generator=self.plan.parameters.id, output=label) if path else None,
         )
-
-
-def _end_formatting(outputs: list[Output]) -> None:
-    for output in outputs:
-        if output.format_process is not None:
-            output.format_process.close()
