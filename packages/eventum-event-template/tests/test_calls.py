@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 
 import pytest
-from jinja2 import Environment, pass_context, pass_environment
+from jinja2 import DictLoader, Environment, pass_context, pass_environment
 
 from eventum_event_template.fast import CachingEnvironment, FastEnvironment
 
@@ -48,6 +48,20 @@ SOURCES = {
     "a method raising StopIteration": "[{{ tools.stops() }}]",
     "a macro": "{% macro m(x, y=2) %}{{ x }}-{{ y }}{% endmacro %}{{ m(1) }} {{ m(1, y=3) }}",
     "a call block": "{% macro m() %}<{{ caller() }}>{% endmacro %}{% call m() %}in{% endcall %}",
+    "macro arguments left out, defaults": (
+        "{% macro m(a, b, c=3) %}{{ a }}{{ b is defined }}{{ c }}{% endmacro %}"
+        "{{ m(1, 2) }} {{ m(1) }} {{ m() }} {{ m(1, 2, 4) }} {{ m(1, c=5) }}"
+    ),
+    "macros with varargs, kwargs, a caller argument": (
+        "{% macro v(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, 3) }} {{ v(1, x=2) }}"
+        "{% macro c(caller=none) %}{{ caller is none }}{% endmacro %}{{ c() }}"
+    ),
+    "a macro imported from another template": (
+        "{% import 'lib' as lib %}{{ lib.m(1) }}{{ lib.m(1, 2) }}"
+    ),
+    "a macro in an autoescape block": (
+        "{% autoescape true %}{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m('&') }}{% endautoescape %}"
+    ),
     "keywords that are Python's": "{{ kw(**{'class': 1}) }} {{ kw(a=2) }}",
     "star arguments": "{{ add(*[1, 2]) }} {{ add(**{'a': 3, 'b': 4}) }}",
     "tojson": (
@@ -69,8 +83,16 @@ def _render(kind: type[Environment], source: str) -> str:
         tools=Tools(), seen=seen, env_kind=env_kind, py=builtins, lipsum_like=lambda n: "w" * n,
         kw=lambda **k: sorted(k), add=lambda a, b: a + b,
     )  # fmt: skip
+    env.loader = DictLoader({"lib": "{% macro m(a, b='-') %}{{ a }}{{ b }}{% endmacro %}"})
     template = env.from_string(source)
     return template.render() + template.render()  # the second render takes the direct path
+
+
+def test_too_many_macro_arguments_fail_as_in_jinja() -> None:
+    source = "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}"
+    for kind in (FastEnvironment, CachingEnvironment):
+        with pytest.raises(TypeError, match="takes not more than 1 argument"):
+            kind().from_string(source).render()
 
 
 @pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
