@@ -98,3 +98,17 @@ def test_too_many_macro_arguments_fail_as_in_jinja() -> None:
 @pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
 def test_direct_calls_render_what_jinja_renders(source: str) -> None:
     assert _render(FastEnvironment, source) == _render(CachingEnvironment, source)
+
+
+@pytest.mark.parametrize("kind", [FastEnvironment, CachingEnvironment])
+def test_an_imported_template_sees_the_importing_templates_own_globals(
+    kind: type[Environment],
+) -> None:
+    env = kind(loader=DictLoader({
+        "lib": "{% set seen = extra | default('none') %}{% macro m() %}{{ seen }}{% endmacro %}",
+        "main": "{% from 'lib' import m %}{% import 'lib' as lib %}{{ m() }} {{ lib.seen }}",
+    }))  # fmt: skip
+    assert env.get_template("main").render() == "none none"
+    with_extra = env.get_template("main", globals={"extra": "x"})
+    assert with_extra.render() == "x x"
+    assert env.get_template("lib").module.seen == "none"  # the cached module is the plain one

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections import ChainMap
 from functools import partial
 from io import StringIO
 from types import BuiltinFunctionType, CodeType, MethodType
 from typing import Any
 
-from jinja2 import Environment, nodes, pass_context, pass_eval_context
+from jinja2 import Environment, Template, nodes, pass_context, pass_eval_context
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.environment import TemplateModule
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, Macro
 from jinja2.utils import missing
@@ -264,6 +266,28 @@ def _tojson(tojson: Any) -> Any:
     return fast_tojson
 
 
+class FastTemplate(Template):
+    """Jinja's `Template`; `{% import %}` and `{% from ... import %}`, on every render, look for
+    globals of the importing template that the imported one lacks (then its module is made
+    again, with them): here with a dict lookup per name instead of Jinja's set difference of
+    mapping views, a tenth of the time of a template that imports its macros."""
+
+    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
+        if ctx is None or self.environment.is_async:
+            return super()._get_default_module(ctx)
+        own = self.globals
+        if type(own) is ChainMap and len(own.maps) == 2:
+            first, second = own.maps
+            lacking = [k for k in ctx.globals_keys if k not in first and k not in second]
+        else:
+            lacking = [k for k in ctx.globals_keys if k not in own]
+        if lacking:
+            return self.make_module({k: ctx.parent[k] for k in lacking})
+        if self._module is None:
+            self._module = self.make_module()
+        return self._module
+
+
 class FastEnvironment(CachingEnvironment):
     """An `Environment` with the shortcuts: the code generator's, the context's, `x.name`
     reading a dict's key without raising AttributeError first, and selections of sample rows
@@ -271,6 +295,7 @@ class FastEnvironment(CachingEnvironment):
 
     code_generator_class = FastCodeGenerator
     context_class = FastContext
+    template_class = FastTemplate
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
