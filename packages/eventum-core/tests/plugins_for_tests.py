@@ -160,14 +160,3 @@ class PidFormatter:
 
 class HerePidFormatter(PidFormatter):
     parallel_safe: ClassVar[bool] = False
-
-
-class StatefulEcho(SplitEcho):
-    """`<iso timestamp> <pid of the producer>`, with state later events would read (as the
-    template plugin's `shared`): `--workers auto` keeps it in one producer."""
-
-    per_producer_state = True
-
-    def produce(self, batch: TimestampBatch) -> Produced:
-        events = [f"{ts.isoformat()} {os.getpid()}" for ts in batch.datetimes()]
-        return Produced(events, 0)

@@ -21,7 +21,6 @@ from .plugins_for_tests import (
     PidFormatter,
     RangeInput,
     SplitEcho,
-    StatefulEcho,
 )
 
 
@@ -288,27 +287,3 @@ def test_parallel_safe_formatters_format_where_the_events_are_made(
     written = WRITTEN["test"]
     assert [item.rsplit("|", 1)[0] for item in written] == run.events[:95]
     assert len({item.rsplit("|", 1)[1] for item in written}) == processes
-
-
-@pytest.mark.parametrize(("workers", "producers"), [("auto", 1), (1, 1), (2, 2)])
-def test_state_later_events_read_keeps_one_producer_unless_a_number_is_given(
-    tmp_path: Path,
-    registry: Registry,
-    monkeypatch: pytest.MonkeyPatch,
-    workers: int | str,
-    producers: int,
-) -> None:
-    monkeypatch.setattr("eventum_core.pipeline.events.cores", lambda: 2)  # as on CI, anywhere
-    registry.register("event", "stateful", StatefulEcho)
-    registry.register("formatter", "pid", PidFormatter)
-    cfg = {
-        **config({"count": 100}),
-        "event": {"stateful": {}},
-        "output": [{"memory": {"formatter": {"format": "pid"}}}],
-    }
-    run = run_generator(
-        cfg, base_path=tmp_path, registry=registry, batch={"size": 10}, workers=workers
-    )
-    assert [item.rsplit("|", 1)[0] for item in WRITTEN["test"]] == run.events
-    assert len(run.events) == 100
-    assert len({e.rsplit(" ", 1)[1] for e in run.events}) == producers

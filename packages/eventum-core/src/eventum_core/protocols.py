@@ -67,14 +67,11 @@ class EventPlugin(Protocol):
     whether the source is exhausted. A failure for one timestamp is logged and counted by the
     plugin, never raised: the rest of the batch goes on. It runs in a worker thread.
 
-    Three traits let core spread batches over worker processes in sample mode (`--workers auto`):
+    Two traits let core spread batches over worker processes in sample mode (`--workers auto`):
     `parallel_safe` (batches may be produced by separate instances, each with its own `Segment`
-    of the random streams), `cheap` (producing costs less than shipping the events between
-    processes, so workers would not help) and `per_producer_state` (split, each instance keeps
-    state that later events read, such as the template plugin's `shared`, so a split run makes
-    other events than one producer: `auto` then keeps one producer, and only a number given
-    with `--workers` splits it). An instance may set them in `__init__` from its config; core
-    reads them once, after building it.
+    of the random streams) and `cheap` (producing costs less than shipping the events between
+    processes, so workers would not help). An instance may set them in `__init__` from its
+    config; core reads them once, after building it.
     """
 
     @property
@@ -82,7 +79,6 @@ class EventPlugin(Protocol):
 
     parallel_safe: bool = False
     cheap: bool = False
-    per_producer_state: bool = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...
 

@@ -166,15 +166,16 @@ class TemplateEvent:
             uses_name(env, name, ("faker", "mimesis")) for name in files
         )
         """Rendering costs less than sending events between processes: no worker helps."""
-        self.per_producer_state = any(uses_name(env, name, ("shared", "locals")) for name in files)
-        """State that later events read: split, each producer would keep its own (so `--workers
-        auto` keeps one producer; a number given splits it, and the last producer says so)."""
         segment = context.segment
-        if self.per_producer_state and segment.count > 1 and segment.index == segment.count - 1:
+        if (
+            segment.count > 1
+            and segment.index == segment.count - 1
+            and any(uses_name(env, name, ("shared",)) for name in files)
+        ):  # the last producer of a split run says it (the first may not know the run is split)
             self._log.warning(
-                "templates use `shared` or `locals`: each of the run's producers (event workers,"
-                " segments) keeps its own, so a `shared` counter counts per producer; for one"
-                " sequence use one (--workers 1 or auto, or --segments 1 on a cluster)",
+                "templates use `shared`: each of the run's producers (event workers, segments)"
+                " keeps its own, so a `shared` counter counts per producer; for one sequence"
+                " use one (--workers 1, or --segments 1 on a cluster)",
                 producers=segment.count,
             )
         if self.parallel_safe and not self.cheap:  # event workers will be forked from here

@@ -150,7 +150,7 @@ def generate(
         typer.Option(
             "--workers",
             metavar="N|auto",
-            help="Processes producing events: auto uses every core in sample mode when that keeps what one process makes (templates with `shared` or `locals` stay in one); N splits anyway (state per process); 1 is one process.",
+            help="Processes producing events: auto uses every core in sample mode when the event plugin allows it (template state such as `shared` is then per process); 1 keeps one sequence.",
             rich_help_panel=_GEN,
         ),
     ] = "auto",

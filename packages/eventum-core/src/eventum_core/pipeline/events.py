@@ -26,15 +26,14 @@ log = get_logger()
 
 def worker_count(parameters: GeneratorParameters, plugin: EventPlugin, name: str) -> int:
     """Producers for the event stage: all cores in sample mode when the plugin can be split
-    without changing what it makes (its traits, read once from the built instance: they may
-    depend on its config); a number given splits a plugin with per-producer state too."""
+    (its traits, read once from the built instance: they may depend on its config)."""
     p = parameters
     event = traits("event", plugin)
     if p.workers == "auto":
         # A cheap plugin: workers would cost more than they save.
         if p.live_mode or event["cheap"] or not event["parallel_safe"]:
             return 1
-        return 1 if event["per_producer_state"] else cores()
+        return len(os.sched_getaffinity(0))
     if p.workers > 1 and not event["parallel_safe"]:
         log.warning(
             "this event plugin cannot be split across processes; using one",
@@ -43,10 +42,6 @@ def worker_count(parameters: GeneratorParameters, plugin: EventPlugin, name: str
         )
         return 1
     return p.workers
-
-
-def cores() -> int:
-    return len(os.sched_getaffinity(0))
 
 
 class EventStage:
