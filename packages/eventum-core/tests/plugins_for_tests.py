@@ -160,3 +160,19 @@ class PidFormatter:
 
 class HerePidFormatter(PidFormatter):
     parallel_safe: ClassVar[bool] = False
+
+
+KEPT: dict[str, list[str]] = {}  # records core handed back, per generator id
+
+
+class RecordingEcho(SplitEcho):
+    """SplitEcho with a record for every second event of a batch (the event itself), kept in
+    KEPT[generator id] when core hands it back."""
+
+    def produce(self, batch: TimestampBatch) -> Produced:
+        produced = super().produce(batch)
+        records = [(i, e) for i, e in enumerate(produced.events) if i % 2 == 0]
+        return Produced(produced.events, produced.failed, records=records)
+
+    def keep(self, records: list[str]) -> None:
+        KEPT.setdefault(self.key, []).extend(records)

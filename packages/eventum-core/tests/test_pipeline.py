@@ -14,12 +14,14 @@ from eventum_core.testing import run_generator
 
 from .plugins_for_tests import (
     AHEAD,
+    KEPT,
     WRITTEN,
     EchoEvent,
     HerePidFormatter,
     MemoryOutput,
     PidFormatter,
     RangeInput,
+    RecordingEcho,
     SplitEcho,
 )
 
@@ -287,3 +289,22 @@ def test_parallel_safe_formatters_format_where_the_events_are_made(
     written = WRITTEN["test"]
     assert [item.rsplit("|", 1)[0] for item in written] == run.events[:95]
     assert len({item.rsplit("|", 1)[1] for item in written}) == processes
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_records_are_kept_for_the_events_passed_on_only(
+    tmp_path: Path, registry: Registry, workers: int
+) -> None:
+    registry.register("event", "recording", RecordingEcho)
+    KEPT.clear()
+    # 95 of 200: the tenth batch is cut, and (with workers) batches in flight are never asked for.
+    run = run_generator(
+        {**config({"count": 200}), "event": {"recording": {}}},
+        base_path=tmp_path,
+        registry=registry,
+        batch={"size": 10},
+        workers=workers,
+        max_events=95,
+    )
+    assert len(run.events) == 95
+    assert KEPT["test"] == run.events[0:95:2]

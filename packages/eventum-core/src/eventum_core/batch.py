@@ -76,12 +76,15 @@ class Produced:
 
     `failed` counts timestamps whose event could not be produced (the plugin logs why), `dropped`
     events dropped on purpose; `exhausted` says the plugin's source has ended after these events.
+    `records` are `(index in events, record)` pairs a `KeepsRecords` plugin keeps out of band
+    (ground-truth labels), in order: core hands back those of the events the run keeps.
     """
 
     events: list[str]
     failed: int = 0
     dropped: int = 0
     exhausted: bool = False
+    records: list[tuple[int, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,6 +190,23 @@ class InstanceState(Protocol):
     def local_states(self) -> Mapping[str, StateStore]: ...
 
 
+# What an event plugin may declare besides its protocol, for records about the events it makes.
+
+
+@runtime_checkable
+class KeepsRecords(Protocol):
+    """Protocol: an event plugin instance whose events carry records kept out of band (a world's
+    ground-truth labels), which must match the events the run writes, not those it made.
+
+    Its `produce` returns them in `Produced.records` instead of keeping them: `--max-events` cuts
+    a batch after it was made, and a worker process's batches may never be asked for. Core calls
+    `keep(records)` on this process's instance with the records of every chunk the event stage
+    passes on (whichever producer made it), in order.
+    """
+
+    def keep(self, records: list[Any]) -> None: ...
+
+
 # What an input plugin may declare besides its protocol, for a run split over machines.
 
 

@@ -2,7 +2,8 @@
 `EventWorkers` (one in-process producer unless the plugin can be split across processes).
 
 `max_events` is exact: the chunk that reaches it is cut, and the run stops. A chunk waits for
-room in the byte budget (`queue.max_event_bytes`) before it is queued for the outputs.
+room in the byte budget (`queue.max_event_bytes`) before it is queued for the outputs; then the
+plugin keeps the records of the events passed on (`KeepsRecords`), none of those cut.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class EventStage:
                 events, formatted = events[:count], ()  # the writers format the part kept
             else:  # sent without its events: one formatted item per event
                 formatted = tuple(f and f.cut(count) for f in formatted)
+        kept = [record for index, record in produced.records if index < count]
         counters.produced += count
         counters.produce_failed += produced.failed
         counters.dropped += produced.dropped
@@ -101,6 +103,8 @@ class EventStage:
             size = self.budget.size_of(events or (first.items if first else []))
             await self.budget.acquire(size)
             await send.send(EventChunk(events, batch.timestamps, size, batch.index, formatted))
+        if kept:
+            await anyio.to_thread.run_sync(self.workers.keep, kept)
         if produced.exhausted or (limit is not None and counters.produced >= limit):
             self.control.stop()
             return False

@@ -35,7 +35,7 @@ import anyio
 from eventum_core import logging as eventum_logging
 from eventum_core.batch import Formatted, Produced, TimestampBatch
 from eventum_core.context import PluginContext, Segment
-from eventum_core.protocols import EventPlugin, Formatter
+from eventum_core.protocols import EventPlugin, Formatter, KeepsRecords
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,8 +68,7 @@ class Made:
         events = self.produced.events
         if not all(f is not None and f.items_per_event(len(events)) for f in self.formatted):
             return self
-        p = self.produced
-        return Made(Produced([], p.failed, p.dropped, p.exhausted), self.formatted, len(events))
+        return Made(dataclasses.replace(self.produced, events=[]), self.formatted, len(events))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -213,6 +212,7 @@ class EventWorkers:
         formatters: Sequence[Formatting | None] = (),
     ) -> None:
         self._local = local
+        self._keeper = local if isinstance(local, KeepsRecords) else None
         self._formatters = [None if f is None else f.local for f in formatters]
         self._conns: list[Channel] = []
         self._processes: list[Any] = []
@@ -270,6 +270,11 @@ class EventWorkers:
         conn = self._conns[slot - 1]
         await anyio.to_thread.run_sync(conn.send, batch)
         self._in_flight.append((batch, conn.recv))
+
+    def keep(self, records: list[Any]) -> None:
+        """Hand this process's instance the records of events the stage kept (`KeepsRecords`)."""
+        if self._keeper is not None:
+            self._keeper.keep(records)
 
     async def result(self) -> tuple[TimestampBatch, Result]:
         """The oldest batch sent and what its producer made of it (or why it failed)."""
