@@ -155,6 +155,23 @@ def test_labels_are_the_same_with_event_workers_and_split_by_segment(
     assert ids == {label[0] for label in one}
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_max_events_cutting_a_batch_inside_the_episode_labels_only_the_events_written(
+    eventum, scenario: Path, tmp_path: Path, workers: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The identity log's episode events are events 575-630 and 647 of 1813: 603 of batches of
+    50 cuts the batch holding the 7th to 13th (and, with a worker, drops the batches it made)."""
+    out = tmp_path / "out"
+    generate(
+        eventum, scenario, "identity", out, "--workers", workers, "--batch.size", "50",
+        "--max-events", "603",
+    )  # fmt: skip
+    assert len((out / "identity.log").read_text().splitlines()) == 603
+    labels = read_labels(scenario / "truth")
+    assert len(labels) == 6
+    assert {label["event_id"] for label in labels} == set(event_ids(out, ("identity",)))
+
+
 def _sidecar(folder: Path, now: str = NOW) -> tuple[EpisodesConfig, PluginContext]:
     """The identity generator's `episodes` config and context in `folder`, as a run has them."""
     base = folder / "identity"

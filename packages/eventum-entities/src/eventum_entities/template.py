@@ -130,7 +130,8 @@ class World:
         return templates
 
     def produce(self, batch: TimestampBatch, produce: Produce) -> Produced:
-        """`produce(batch)`, with the episode's events in place of its timestamps."""
+        """`produce(batch)`, with the episode's events in place of its timestamps and their
+        labels in `records`."""
         if self._truth is not None:
             self._truth.begin()
         marked = [k for k, tags in enumerate(batch.input_tags) if EPISODE_TAG in tags]
@@ -144,7 +145,7 @@ class World:
             return produce(batch)
         moments = batch.timestamps[positions].astype("datetime64[us]").astype(np.int64).tolist()
         events: list[str] = []
-        records: list[dict[str, Any]] = []
+        records: list[tuple[int, dict[str, Any]]] = []
         failed = dropped = 0
         begin = 0
         exhausted = False
@@ -166,8 +167,8 @@ class World:
             if text is None:
                 failed += 1
                 continue
+            records.append((len(events), step.label(self._generator, self._outputs)))
             events.append(text)
-            records.append(step.label(self._generator, self._outputs))
         if not exhausted and begin < len(batch):
             part = produce(self._slice(batch, begin, len(batch)) if begin else batch)
             events.extend(part.events)
@@ -176,9 +177,15 @@ class World:
                 dropped + part.dropped,
                 part.exhausted,
             )
+        return Produced(
+            events, failed=failed, dropped=dropped, exhausted=exhausted, records=records
+        )
+
+    def keep(self, labels: list[dict[str, Any]]) -> None:
+        """Write the labels of the episode events the run kept: `produce` returns them with
+        its events, which `--max-events` may cut after they were made."""
         if self._truth is not None:
-            self._truth.write(records)
-        return Produced(events, failed=failed, dropped=dropped, exhausted=exhausted)
+            self._truth.write(labels)
 
     @staticmethod
     def _slice(batch: TimestampBatch, begin: int, end: int) -> TimestampBatch:

@@ -1,11 +1,12 @@
 """Ground truth out of band: `labels.jsonl` (one line per injected event) and `manifest.json`.
 
-Every producer of a run (generators, event workers, segments) appends to the same
-`labels.jsonl` under an advisory lock, one `write` per batch. The manifest names the run (world
-seed and anchor): the first producer of a run with another seed or anchor starts both files
-afresh, the others of the same run leave them. A run repeated with the same seed and start finds
-its labels there and does not write them twice. A cluster run's driver gathers what its
-segments left elsewhere (`read_run`, `GroundTruth.gather`) and leaves the file in time order.
+Every generator and segment of a run appends to the same `labels.jsonl` under an advisory lock,
+one `write` per chunk of events its event stage kept (whichever event worker made it). The
+manifest names the run (world seed and anchor): the first producer of a run with another seed
+or anchor starts both files afresh, the others of the same run leave them. A run repeated with
+the same seed and start finds its labels there and does not write them twice. A cluster run's
+driver gathers what its segments left elsewhere (`read_run`, `GroundTruth.gather`) and leaves
+the file in time order.
 """
 
 from __future__ import annotations

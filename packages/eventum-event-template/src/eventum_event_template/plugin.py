@@ -216,6 +216,11 @@ class TemplateEvent:
             return self._world.produce(batch, self._produce)  # type: ignore[no-any-return]
         return self._produce(batch)
 
+    def keep(self, records: list[Any]) -> None:
+        """The world's labels of the events the run kept (`KeepsRecords`): only a world's
+        episode events carry records."""
+        self._world.keep(records)
+
     def _produce(self, batch: TimestampBatch) -> Produced:
         if self._exhausted:
             return Produced([], exhausted=True)
