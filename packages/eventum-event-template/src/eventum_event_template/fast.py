@@ -68,9 +68,9 @@ class FastContext(Context):
 class FastMacro(Macro):
     """Jinja's `Macro`; a call with positional arguments only, of a macro without `caller`,
     `varargs` or `kwargs` and without autoescaping, goes straight to its function (arguments
-    not given are `missing`, as Jinja passes them: the macro's defaults then apply). Jinja's
-    own `__call__` sorts the arguments out at every call, a fifth of a realistic template's
-    time when `_base` macros build each event."""
+    not given are `missing`, as Jinja passes them: the macro's defaults then apply), where
+    Jinja's own `__call__` sorts the arguments out at every call (cloud-aws-cloudtrail, whose
+    `_base` macros build every event: 2% of its time)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -270,7 +270,7 @@ class FastTemplate(Template):
     """Jinja's `Template`; `{% import %}` and `{% from ... import %}`, on every render, look for
     globals of the importing template that the imported one lacks (then its module is made
     again, with them): here with a dict lookup per name instead of Jinja's set difference of
-    mapping views, a tenth of the time of a template that imports its macros."""
+    mapping views (8% of cloud-aws-cloudtrail's time); the rest is Jinja's."""
 
     def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
         if ctx is None or self.environment.is_async:
@@ -283,9 +283,7 @@ class FastTemplate(Template):
             lacking = [k for k in ctx.globals_keys if k not in own]
         if lacking:
             return self.make_module({k: ctx.parent[k] for k in lacking})
-        if self._module is None:
-            self._module = self.make_module()
-        return self._module
+        return super()._get_default_module()  # the cached module
 
 
 class FastEnvironment(CachingEnvironment):

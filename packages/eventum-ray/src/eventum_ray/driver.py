@@ -228,10 +228,10 @@ class Driver:
     def _gather_sidecars(self) -> None:
         """What each `Sidecar` input's runs left where the segments ran (a world's ground-truth
         labels, also from nodes that loaded the shipped copy), kept where one process would."""
+        results = [self.results[i] for i in sorted(self.results)]
         for spec in self.plan.inputs:
             if not isinstance(spec.cls, Sidecar):
                 continue
-            results = [self.results[i] for i in sorted(self.results)]
             collected = [r.sidecars[spec.index] for r in results if spec.index in r.sidecars]
             if collected:
                 spec.cls.gather_sidecar(spec.config, collected)

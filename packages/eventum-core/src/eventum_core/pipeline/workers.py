@@ -82,7 +82,7 @@ class Formatting:
     context: PluginContext
 
 
-def context_fields(context: PluginContext) -> dict[str, Any]:
+def _fields(context: PluginContext) -> dict[str, Any]:
     """A context's fields but its logger, which a worker makes its own."""
     return {
         f.name: getattr(context, f.name) for f in dataclasses.fields(context) if f.name != "logger"
@@ -145,9 +145,16 @@ class Channel:
 
     def __init__(self, receive: Connection, send: Connection) -> None:
         self._receive, self._send = receive, send
-        for end in (receive, send):
+
+    @classmethod
+    def pair(cls, mp: Any) -> tuple[Channel, Channel]:
+        """This process's end and the worker's."""
+        down_r, down_w = mp.Pipe(duplex=False)
+        up_r, up_w = mp.Pipe(duplex=False)
+        for end in (down_w, up_w):  # a pipe's size is set once, from either end
             with contextlib.suppress(OSError, AttributeError):  # Linux only; the default else
                 fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BUFFER)
+        return cls(up_r, down_w), cls(down_r, up_w)
 
     def send(self, item: Any) -> None:
         self._send.send(item)
@@ -161,39 +168,6 @@ class Channel:
 
 
 _PIPE_BUFFER = 1 << 20  # /proc/sys/fs/pipe-max-size, the most an unprivileged process may ask
-
-
-def start_process(
-    target: Callable[..., None], args: tuple[Any, ...], name: str
-) -> tuple[Channel, Any]:
-    """A daemon process running `target(channel, *args)`, and this end of the channel. Forked
-    while this process has a single thread (before outputs open), which starts it in
-    milliseconds with every module imported; otherwise spawned."""
-    method = "fork" if threading.active_count() == 1 else "spawn"
-    gc.freeze()  # the collector leaves what exists now alone, so forked pages stay shared
-    mp: Any = multiprocessing.get_context(method)
-    down_r, down_w = mp.Pipe(duplex=False)
-    up_r, up_w = mp.Pipe(duplex=False)
-    child = Channel(down_r, up_w)
-    process = mp.Process(target=target, args=(child, *args), name=name, daemon=True)
-    process.start()
-    child.close()
-    return Channel(up_r, down_w), process
-
-
-def stop_processes(started: Sequence[tuple[Channel, Any]], *, kill: bool = False) -> None:
-    """End processes started by `start_process`, side by side: asked to (None down the pipe),
-    or killed when they may be blocked sending what nobody will read."""
-    for conn, process in started:
-        if kill:
-            process.kill()
-        with contextlib.suppress(OSError):
-            conn.send(None)
-    for conn, process in started:
-        process.join(timeout=10)
-        if process.is_alive():
-            process.kill()
-        conn.close()
 
 
 class EventWorkers:
@@ -229,20 +203,27 @@ class EventWorkers:
         count: int,
         formatting: Sequence[Formatting | None],
     ) -> None:
-        fields = context_fields(context)
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        gc.freeze()  # the collector leaves what exists now alone, so forked pages stay shared
+        mp: Any = multiprocessing.get_context(method)
+        fields = _fields(context)
         formatters = [
-            None if f is None else (f.cls, f.config, context_fields(f.context)) for f in formatting
+            None if f is None else (f.cls, f.config, _fields(f.context)) for f in formatting
         ]
         # Producer `index` of this segment of the run is producer `base.index + base.count *
         # index` of the whole run: it gets the batches and random streams it would get there.
         base = context.segment
         for index in range(1, count):
             fields["segment"] = Segment(base.index + base.count * index, base.count * count)
-            conn, process = start_process(
-                _serve,
-                (cls, config, dict(fields), formatters, eventum_logging.settings()),
-                f"eventum-event-{context.generator_id}-{index}",
+            conn, child = Channel.pair(mp)
+            process = mp.Process(
+                target=_serve,
+                args=(child, cls, config, dict(fields), formatters, eventum_logging.settings()),
+                name=f"eventum-event-{context.generator_id}-{index}",
+                daemon=True,
             )
+            process.start()
+            child.close()
             self._conns.append(conn)
             self._processes.append(process)
 
@@ -290,5 +271,15 @@ class EventWorkers:
     def close(self) -> None:
         """End the workers. Batches still in flight were not asked for (the run stopped early):
         their workers are killed rather than left blocked on sending results nobody reads."""
-        started = list(zip(self._conns, self._processes, strict=True))
-        stop_processes(started, kill=bool(self._in_flight))
+        if self._in_flight:
+            for process in self._processes:
+                process.kill()
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        for process in self._processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+        for conn in self._conns:
+            conn.close()
