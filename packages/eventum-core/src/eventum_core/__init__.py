@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from eventum_core.batch import (
         exact_chunks as exact_chunks,
     )
+    from eventum_core.caches import cache_directory as cache_directory
+    from eventum_core.caches import write_whole as write_whole
     from eventum_core.config.locations import (
         validation_messages as validation_messages,
     )
@@ -134,6 +136,8 @@ _EXPORTS = {
     "Produced": "eventum_core.batch",
     "Timestamps": "eventum_core.batch",
     "TimestampBatch": "eventum_core.batch",
+    "cache_directory": "eventum_core.caches",
+    "write_whole": "eventum_core.caches",
     "Encoding": "eventum_core.config.plugin_config",
     "ExistingFile": "eventum_core.config.plugin_config",
     "FormatterSpec": "eventum_core.config.plugin_config",
@@ -199,6 +203,7 @@ __all__ = [
     "__version__",
     "aware",
     "batch_index",
+    "cache_directory",
     "clock_from",
     "derive_rng",
     "draw_seed",
@@ -209,6 +214,7 @@ __all__ = [
     "resolve",
     "resolve_span",
     "validation_messages",
+    "write_whole",
 ]
 
 

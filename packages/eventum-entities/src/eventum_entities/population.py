@@ -19,6 +19,7 @@ from itertools import accumulate
 from typing import Any
 
 from eventum_entities.config import FieldSpec, KindSpec, SessionSpec, WorldSpec
+from eventum_entities.kept import MISSING, KeptValues
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -133,7 +134,7 @@ class Kind:
         self._making: dict[int, Entity] = {}  # being filled, by the thread holding the lock
         self._lock = population.lock
         self._makers = [
-            (field, _maker(field, spec_, population)) for field, spec_ in spec.fields.items()
+            (field, _maker(name, field, spec_, population)) for field, spec_ in spec.fields.items()
         ]
         self._by_key: dict[Any, int] | None = None
         self._matches: dict[Any, list[int]] = {}
@@ -158,6 +159,8 @@ class Kind:
                     finally:
                         del self._making[index]
                     self.made[index] = found
+                    if len(self.made) == self.count:
+                        self._population.save_kept()
         return found
 
     def make_values(self, index: int) -> dict[str, Any]:
@@ -286,7 +289,7 @@ def _uniform(rng: random.Random, low: timedelta, high: timedelta) -> timedelta:
     return low + (high - low) * rng.random()
 
 
-def _maker(field: str, spec: FieldSpec, population: Population) -> Any:
+def _maker(kind_name: str, field: str, spec: FieldSpec, population: Population) -> Any:
     """A function (rng, index, fields so far) -> value for one field."""
     kind = spec.generator
     if kind == "value":
@@ -328,11 +331,17 @@ def _maker(field: str, spec: FieldSpec, population: Population) -> Any:
         return lambda rng, index, values: template.render(values, index=index)
     # faker
     provider, locale, args = spec.faker or "", spec.locale, spec.args
+    kept = KeptValues.for_field(population.seed, kind_name, field, spec)
+    population.kept.append(kept)
 
     def fake(rng: random.Random, index: int, values: dict[str, Any]) -> Any:
-        faker = population.faker(locale)
-        faker.seed_instance(rng.getrandbits(64))
-        return getattr(faker, provider)(**args)
+        value = kept.get(index)
+        if value is MISSING:
+            faker = population.faker(locale)
+            faker.seed_instance(rng.getrandbits(64))
+            value = getattr(faker, provider)(**args)
+            kept.put(index, value)
+        return value
 
     return fake
 
@@ -345,6 +354,7 @@ class Population:
         self.seed = seed
         self.lock = threading.RLock()
         self._fakers: dict[str, Any] = {}
+        self.kept: list[KeptValues] = []  # the Faker fields', filled as the kinds are built
         self.kinds = {name: Kind(name, kind, self) for name, kind in spec.entities.items()}
 
     def kind(self, name: str) -> Kind:
@@ -361,10 +371,12 @@ class Population:
             found = self._fakers[locale] = Faker(locale)
         return found
 
-    def check_fields(self) -> None:
-        """Make entity 0 of each kind: a bad Faker provider or template fails at start."""
-        for kind in self.kinds.values():
-            kind.make_values(0)
+    def save_kept(self) -> None:
+        """Keep the Faker values made so far for the next run (each kind's once it is whole,
+        the rest when the world is closed)."""
+        with self.lock:
+            for kept in self.kept:
+                kept.save()
 
 
 class KindView:

@@ -88,6 +88,7 @@ class World:
         self._log = context.logger
         self._generator = context.generator_id
         population, schedule, self._clock = open_schedule(path, context)
+        self._population = population
         rng = derive_rng(context.seed, context.segment.index, "world", context.generator_id)
         self.names: dict[str, Any] = {"entities": Entities(population, rng)}
         self._table = schedule.for_generator(context.generator_id)
@@ -105,6 +106,7 @@ class World:
             )
 
     def close(self) -> None:
+        self._population.save_kept()
         if self._clock is not None:
             self._clock.release()
 

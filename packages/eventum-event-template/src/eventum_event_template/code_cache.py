@@ -14,29 +14,20 @@ import contextlib
 import hashlib
 import importlib.util
 import marshal
-import os
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import jinja2
+
+from eventum_core import write_whole
 
 T = TypeVar("T")
 
 _FORMAT = b"eventum-template-cache 1"
 _SHAPING_SOURCES = ("fast.py", "rendering.py", "code_cache.py")
 """This package's files that decide the code Jinja makes (the generator, the environment)."""
-
-
-def cache_directory() -> Path | None:
-    """`$EVENTUM_CACHE_DIR/templates` (set empty: no cache), else the user's cache folder."""
-    configured = os.environ.get("EVENTUM_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) / "templates" if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "eventum" / "templates"
 
 
 @cache  # read once per process, not once per plugin instance (event workers, previews)
@@ -85,20 +76,6 @@ class CodeCache:
             value: T = marshal.loads(path.read_bytes())
             return value
         value = make()
-        self._store(path, value)
+        with contextlib.suppress(ValueError):  # a value marshal cannot write is not kept
+            write_whole(path, marshal.dumps(cast(Any, value)))
         return value
-
-    @staticmethod
-    def _store(path: Path, value: Any) -> None:
-        temporary = None
-        try:
-            data = marshal.dumps(value)
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-            os.replace(temporary, path)  # whole or not at all, for processes reading it now
-        except (OSError, ValueError):
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)

@@ -30,8 +30,9 @@ from jinja2.constants import LOREM_IPSUM_WORDS
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from eventum_core import cache_directory
 from eventum_event_template import fast as fast_paths
-from eventum_event_template.code_cache import CodeCache, cache_directory, environment_salt
+from eventum_event_template.code_cache import CodeCache, environment_salt
 from eventum_event_template.fast import CachingEnvironment, FastEnvironment
 from eventum_event_template.state import State
 
@@ -52,7 +53,7 @@ def make_environment(base_path: Path, rng: Random) -> Environment:
     )
     env.filters["random"] = _seeded_random(env, rng)
     env.globals["lipsum"] = _seeded_lipsum(rng)
-    env.code_cache = CodeCache(cache_directory(), environment_salt(env))
+    env.code_cache = CodeCache(cache_directory("templates"), environment_salt(env))
     return env
 
 
