@@ -34,6 +34,11 @@ STEP = (
             r"world.yml:7: entities.users.fields.host.ref: no entity kind 'hostz' \(kinds: users\)",
         ),
         (
+            USERS.replace("      username:", "      boss: {ref: users}\n      username:"),
+            r"world.yml:6: entities.users.fields.boss.ref: a ref that can lead back to 'users' "
+            r"comes before its key field 'username': declare the key first",
+        ),
+        (
             USERS + "      x: {faker: name, choice: [1]}\n",
             r"world.yml:7: entities.users.fields.x: needs exactly one of .* \(got faker, choice\)",
         ),

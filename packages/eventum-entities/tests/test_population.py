@@ -107,6 +107,50 @@ def test_relations_are_entities_of_the_population() -> None:
     assert p.kind("hosts").entity(4).ip == "10.1.0.5"  # subnet addresses in order
 
 
+def test_an_entity_is_its_key_as_text_and_equal_only_to_itself_among_entities() -> None:
+    import json
+
+    p = population()
+    user = p.kind("users").entity(3)
+    department = user.department
+    assert str(department) == department.key and f"{department}" == department.key
+    assert type(str(department)) is str
+    assert department == department.key and department != "no such department"
+    assert {department.key: 1}[department] == 1  # hashed as its text
+    assert user == p.kind("users").entity(3) and user != p.kind("users").entity(4)
+    twin = p.kind("users").entity(3)
+    assert twin is user
+    assert json.dumps({"user": user, "host": user.host}) == json.dumps(
+        {"user": user.key, "host": user.host.key}
+    )
+    assert user.index == 3 and repr(user) == f"<users {user.key}>"
+    keyless = Population(
+        WorldSpec.model_validate({"entities": {"things": {"count": 2, "fields": {}}}}), 1
+    )
+    assert keyless.kind("things").entity(1) == "things-1"
+
+
+def test_a_ref_back_to_an_entity_being_made_gets_it_once_its_key_is_made() -> None:
+    def world(user_fields: dict) -> Population:
+        spec = {
+            "entities": {
+                "users": {"count": 1, "key": "name", "fields": user_fields},
+                "hosts": {
+                    "count": 1,
+                    "key": "hostname",
+                    "fields": {"hostname": {"value": "H0"}, "owner": {"ref": "users"}},
+                },
+            }
+        }
+        return Population(WorldSpec.model_validate(spec), 1)
+
+    key_first = world({"name": {"value": "ann"}, "host": {"ref": "hosts"}})
+    user = key_first.kind("users").entity(0)
+    assert user.host.owner is user and user.host.owner.host is user.host
+    with pytest.raises(ValueError, match="comes before its key field 'name': declare the key"):
+        world({"host": {"ref": "hosts"}, "name": {"value": "ann"}})
+
+
 def test_templates_pick_filter_weight_and_look_up() -> None:
     p = population()
     entities = Entities(p, random.Random(5))

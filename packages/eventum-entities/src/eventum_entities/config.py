@@ -250,6 +250,7 @@ class WorldSpec(_Model):
                         ("entities", name, "fields", field_name, "ref"),
                         f"no entity kind {spec.ref!r} (kinds: {', '.join(sorted(kinds))})",
                     )
+        self._key_before_cycles()
         for name, episode in self.episodes.items():
             for role, wanted in episode.entities.items():
                 if wanted.kind is not None and wanted.kind not in kinds:
@@ -258,6 +259,38 @@ class WorldSpec(_Model):
                         f"no entity kind {wanted.kind!r} (kinds: {', '.join(sorted(kinds))})",
                     )
         return self
+
+    def _key_before_cycles(self) -> None:
+        """An entity is its key as text, so a relation that can lead back to its own kind
+        (users -> hosts -> owner: users) may only come after the key field."""
+        targets = {
+            name: {spec.ref for spec in kind.fields.values() if spec.ref is not None}
+            for name, kind in self.entities.items()
+        }
+
+        def reaches(start: str, goal: str) -> bool:
+            seen, todo = set(), [start]
+            while todo:
+                current = todo.pop()
+                if current == goal:
+                    return True
+                if current not in seen:
+                    seen.add(current)
+                    todo.extend(targets[current])
+            return False
+
+        for name, kind in self.entities.items():
+            if kind.key is None:
+                continue
+            for field_name, spec in kind.fields.items():
+                if field_name == kind.key:
+                    break
+                if spec.ref is not None and reaches(spec.ref, name):
+                    raise _Located(
+                        ("entities", name, "fields", field_name, "ref"),
+                        f"a ref that can lead back to {name!r} comes before its key field "
+                        f"{kind.key!r}: declare the key first",
+                    )
 
 
 class _Located(ValueError):

@@ -32,24 +32,30 @@ class FieldError(Exception):
         self.kind, self.field = kind, field
 
 
-class Entity:
-    """One entity: fields as attributes (`user.department`) or items (`user['department']`); a
-    `ref` field is the other entity. Printed, it is its key.
+class Entity(str):
+    """One entity: its key as text, with its fields as attributes (`user.department`) or items
+    (`user['department']`); a `ref` field is the other entity.
 
-    The fields are the instance's attributes, so a template reads them at plain attribute
-    speed; a field named like a method (`get`, `session`) is read as `entity['get']`.
+    A string so that printing one (`{{ user.host }}`) costs what printing a string does, and
+    `user.department == 'Finance'` compares the key; two entities are equal when they are the
+    same entity (kind and index). The fields are the instance's attributes, read at plain
+    attribute speed; a field named like a method (`get`, `session`) is read as `entity['get']`.
     """
 
-    def __init__(self, kind: Kind, index: int) -> None:
+    _kind: Kind
+    index: int  # type: ignore[assignment]  # the entity's number, in place of str.index
+    values: dict[str, Any]
+
+    def __new__(cls, kind: Kind, index: int, text: str) -> Entity:
+        self = super().__new__(cls, text)
         self._kind = kind
         self.index = index
-        self.values: dict[str, Any] = {}
-        self._text = ""
+        self.values = {}
+        return self
 
     def _fill(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
         self.values = values
-        self._text = str(self.key)
 
     @property
     def kind(self) -> str:
@@ -58,14 +64,9 @@ class Entity:
     @property
     def key(self) -> Any:
         field = self._kind.spec.key
-        return self.values[field] if field is not None else f"{self._kind.name}-{self.index}"
+        return self.values[field] if field is not None else str(self)
 
-    def __getattr__(self, name: str) -> Any:  # only for names that are not fields
-        if name.startswith("_"):
-            raise AttributeError(name)
-        raise AttributeError(f"{self._kind.name} has no field {name!r}")
-
-    def __getitem__(self, name: str) -> Any:
+    def __getitem__(self, name: str) -> Any:  # type: ignore[override]
         return self.values[name]
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -79,19 +80,18 @@ class Entity:
         """The session this entity is in at `timestamp`, if any."""
         return self._kind.session_at(self.index, timestamp)
 
-    def __str__(self) -> str:
-        return self._text
-
     def __repr__(self) -> str:
-        return f"<{self._kind.name} {self._text}>"
+        return f"<{self._kind.name} {str.__str__(self)}>"
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Entity):
             return other._kind is self._kind and other.index == self.index
-        return NotImplemented
+        return str.__eq__(self, other)
 
-    def __hash__(self) -> int:
-        return hash((self._kind.name, self.index))
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
 
 
 def plain(value: Any) -> Any:
@@ -131,7 +131,8 @@ class Kind:
         self.count = spec.count
         self._population = population
         self.made: dict[int, Entity] = {}  # whole entities only: read without the lock
-        self._making: dict[int, Entity] = {}  # being filled, by the thread holding the lock
+        # Being made, by the thread holding the lock: None until its key is made.
+        self._making: dict[int, Entity | None] = {}
         self._lock = population.lock
         self._makers = [
             (field, _maker(name, field, spec_, population)) for field, spec_ in spec.fields.items()
@@ -149,22 +150,36 @@ class Kind:
             if not 0 <= index < self.count:
                 raise IndexError(f"{self.name}: no entity {index} (there are {self.count})")
             with self._lock:
-                found = self.made.get(index) or self._making.get(index)
+                found = self.made.get(index)
                 if found is None:
-                    # Pending while it is filled: a relation back to it (a cycle) in this
-                    # thread gets it; other threads wait on the lock and see it whole.
-                    found = self._making[index] = Entity(self, index)
-                    try:
-                        found._fill(self.make_values(index))
-                    finally:
-                        del self._making[index]
-                    self.made[index] = found
-                    if len(self.made) == self.count:
-                        self._population.save_kept()
+                    found = self._making.get(index)
+                if found is None:
+                    found = self._make(index)
         return found
+
+    def _make(self, index: int) -> Entity:
+        # A relation back to an entity being made (a cycle) gets it once its key is made (the
+        # world's check puts keys before such relations); other threads wait on the lock and
+        # see it whole.
+        key = self.spec.key
+        self._making[index] = (
+            None if key is not None else Entity(self, index, f"{self.name}-{index}")
+        )
+        try:
+            values = self.make_values(index)
+            made = self._making[index]
+            assert made is not None, "the key field is made before any relation back"
+            made._fill(values)
+        finally:
+            del self._making[index]
+        self.made[index] = made
+        if len(self.made) == self.count:
+            self._population.save_kept()
+        return made
 
     def make_values(self, index: int) -> dict[str, Any]:
         seed = self._population.seed
+        key = self.spec.key
         values: dict[str, Any] = {}
         with self._lock:  # Faker instances are shared and reseeded per field
             for field, make in self._makers:
@@ -173,6 +188,8 @@ class Kind:
                     values[field] = make(rng, index, values)
                 except Exception as error:
                     raise FieldError(self.name, field, error) from error
+                if field == key and index in self._making:
+                    self._making[index] = Entity(self, index, str(values[field]))
         return values
 
     def by_key(self, key: Any) -> Entity | None:
@@ -385,13 +402,14 @@ class KindView:
     Picks draw from the generator's own random stream; the entities are the population's.
     """
 
-    __slots__ = ("_indices", "_kind", "_rng", "_weights")
+    __slots__ = ("_count", "_indices", "_kind", "_made", "_random", "_rng", "_weights")
 
     def __init__(self, kind: Kind, rng: random.Random, indices: list[int] | None = None) -> None:
         self._kind = kind
         self._rng = rng
         self._indices = indices
         self._weights: dict[str, list[float]] = {}
+        self._random, self._count, self._made = rng.random, kind.count, kind.made  # for pick
 
     def __len__(self) -> int:
         return self._kind.count if self._indices is None else len(self._indices)
@@ -414,9 +432,9 @@ class KindView:
 
     def pick(self, default: Any = None, **where: Any) -> Any:
         if not where and self._indices is None:  # the common case, kept short
-            kind = self._kind
-            index = int(self._rng.random() * kind.count)
-            return kind.made.get(index) or kind.entity(index)
+            index = int(self._random() * self._count)
+            found = self._made.get(index)
+            return found if found is not None else self._kind.entity(index)
         view = self.where(**where) if where else self
         size = len(view)
         if not size:
