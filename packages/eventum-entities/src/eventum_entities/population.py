@@ -12,9 +12,10 @@ import ipaddress
 import random
 import threading
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import accumulate
 from typing import Any
 
@@ -22,6 +23,7 @@ from eventum_entities.config import FieldSpec, KindSpec, SessionSpec, WorldSpec
 from eventum_entities.kept import MISSING, KeptValues
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Stream = Callable[[], random.Random]
 
 
 class FieldError(Exception):
@@ -183,9 +185,10 @@ class Kind:
         values: dict[str, Any] = {}
         with self._lock:  # Faker instances are shared and reseeded per field
             for field, make in self._makers:
-                rng = random.Random(f"{seed}:entity:{self.name}:{index}:{field}")
+                # Seeding a Random from text costs microseconds: only fields that draw do it.
+                stream = partial(random.Random, f"{seed}:entity:{self.name}:{index}:{field}")
                 try:
-                    values[field] = make(rng, index, values)
+                    values[field] = make(stream, index, values)
                 except Exception as error:
                     raise FieldError(self.name, field, error) from error
                 if field == key and index in self._making:
@@ -307,32 +310,33 @@ def _uniform(rng: random.Random, low: timedelta, high: timedelta) -> timedelta:
 
 
 def _maker(kind_name: str, field: str, spec: FieldSpec, population: Population) -> Any:
-    """A function (rng, index, fields so far) -> value for one field."""
+    """A function (stream, index, fields so far) -> value for one field; `stream()` is the
+    field's own random stream, made when the field draws from it."""
     kind = spec.generator
     if kind == "value":
         value = spec.value
-        return lambda rng, index, values: value
+        return lambda stream, index, values: value
     if kind == "choice":
         choices, weights = spec.choice or [], spec.weights
         if weights is None:
-            return lambda rng, index, values: rng.choice(choices)
+            return lambda stream, index, values: stream().choice(choices)
         cumulative = list(accumulate(weights))
-        return lambda rng, index, values: rng.choices(choices, cum_weights=cumulative)[0]
+        return lambda stream, index, values: stream().choices(choices, cum_weights=cumulative)[0]
     if kind == "items":
         items = spec.items or []
-        return lambda rng, index, values: items[index % len(items)]
+        return lambda stream, index, values: items[index % len(items)]
     if kind == "integer":
         low, high = spec.integer or (0, 0)
-        return lambda rng, index, values: rng.randint(low, high)
+        return lambda stream, index, values: stream().randint(low, high)
     if kind == "chance":
         p = spec.chance or 0.0
-        return lambda rng, index, values: rng.random() < p
+        return lambda stream, index, values: stream().random() < p
     if kind == "ref":
         name = spec.ref or ""
 
-        def ref(rng: random.Random, index: int, values: dict[str, Any]) -> Entity:
+        def ref(stream: Stream, index: int, values: dict[str, Any]) -> Entity:
             other = population.kind(name)
-            return other.entity(rng.randrange(other.count))
+            return other.entity(stream().randrange(other.count))
 
         return ref
     if kind == "ip":
@@ -340,22 +344,22 @@ def _maker(kind_name: str, field: str, spec: FieldSpec, population: Population) 
         first, size = int(network.network_address), max(network.num_addresses - 2, 1)
         offset = 1 if network.num_addresses > 2 else 0
         make_address = ipaddress.ip_address
-        return lambda rng, index, values: str(make_address(first + offset + index % size))
+        return lambda stream, index, values: str(make_address(first + offset + index % size))
     if kind == "template":
         from jinja2 import Environment, StrictUndefined
 
         template = Environment(undefined=StrictUndefined).from_string(spec.template or "")
-        return lambda rng, index, values: template.render(values, index=index)
+        return lambda stream, index, values: template.render(values, index=index)
     # faker
     provider, locale, args = spec.faker or "", spec.locale, spec.args
     kept = KeptValues.for_field(population.seed, kind_name, field, spec)
     population.kept.append(kept)
 
-    def fake(rng: random.Random, index: int, values: dict[str, Any]) -> Any:
+    def fake(stream: Stream, index: int, values: dict[str, Any]) -> Any:
         value = kept.get(index)
         if value is MISSING:
             faker = population.faker(locale)
-            faker.seed_instance(rng.getrandbits(64))
+            faker.seed_instance(stream().getrandbits(64))
             value = getattr(faker, provider)(**args)
             kept.put(index, value)
         return value
