@@ -46,3 +46,37 @@ def test_equal_neighbours_share_one_instant_that_behaves_as_a_datetime():
     assert first - moment == timedelta(0) and hash(first) == hash(moment)
     assert (first + timedelta(days=1)).strftime("%d") == "01"  # no texts of its own
     assert pickle.loads(pickle.dumps(first)) == moment
+
+
+@pytest.mark.parametrize(
+    "format",
+    [
+        "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y:%H:%M:%S", "%H%M%S%f", "%Y",
+        "%%Y %Y%%", "[%d-%m-%Y %H:%M]", "%b %d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%s %j %y",
+        "%a, %d %b %Y", "100%", "%", "%Y-é", "no directive", "", "%b %e %H:%M:%S", "%y%m%d",
+        "%a, %d %b %Y %H:%M:%S GMT", "%B %A %j", "%Y-%m-%dT%H:%M:%S.000Z",
+    ],
+)  # fmt: skip
+def test_strftime_gives_what_datetime_strftime_gives(format: str) -> None:
+    from random import Random
+
+    from eventum_event_template.instants import strftime
+
+    rng = Random(format)
+    tz = ZoneInfo("America/New_York")
+    moments = [datetime(1, 1, 1), datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)]
+    moments += [
+        datetime(9999, 12, 31, 23, 59, 59, 999999),
+        datetime(2024, 2, 29, 0, 0, 0, 1, tzinfo=tz),
+        datetime(1000, 1, 1),
+    ]
+    for _ in range(200):
+        moments.append(datetime.fromtimestamp(rng.uniform(-6e10, 2.5e11), tz=UTC))
+    for moment in moments:
+        assert strftime(moment, format) == moment.strftime(format), (moment, format)
+        instant = Instant.of(moment)
+        assert instant.strftime(format) == instant.strftime(format) == moment.strftime(format)
+        step = timedelta(microseconds=1 if moment.year == 1 else -1)
+        derived = instant + step
+        assert type(derived) is Instant and derived._texts is None
+        assert derived.strftime(format) == (moment + step).strftime(format)
