@@ -5,6 +5,7 @@ what Jinja's own renders."""
 from __future__ import annotations
 
 import builtins
+import datetime
 
 import pytest
 from jinja2 import DictLoader, Environment, pass_context, pass_environment
@@ -22,6 +23,18 @@ class Tools:
 
     def stops(self) -> int:
         raise StopIteration
+
+
+class Marked:
+    """A class a template calls that asks for the context, as a `pass_context` function does."""
+
+    jinja_pass_arg = pass_context(lambda: None).jinja_pass_arg  # type: ignore[attr-defined]
+
+    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+        self.names = sorted(context.keys())[:2]
+
+    def __str__(self) -> str:
+        return ",".join(self.names)
 
 
 @pass_context
@@ -44,6 +57,10 @@ SOURCES = {
     ),
     "the environment": "{{ env_kind() }}",
     "a class and a plain function": "{{ dict(a=1) }} {{ range(3) | list }} {{ lipsum_like(2) }}",
+    "standard classes, twice (then direct), and a class of another module": (
+        "{% for i in [1, 2] %}{{ dt.timedelta(hours=i) }} {{ dt.datetime(2024, i, 1).isoformat() }}"
+        " {{ py.dict(a=i) }} {{ Tools().plain(i) }} {{ Marked() }};{% endfor %}"
+    ),
     "next on an empty iterator": "[{{ py.next(py.iter([])) }}]",
     "a method raising StopIteration": "[{{ tools.stops() }}]",
     "a macro": "{% macro m(x, y=2) %}{{ x }}-{{ y }}{% endmacro %}{{ m(1) }} {{ m(1, y=3) }}",
@@ -81,7 +98,7 @@ def _render(kind: type[Environment], source: str) -> str:
     env = kind(extensions=["jinja2.ext.do"])
     env.globals.update(
         tools=Tools(), seen=seen, env_kind=env_kind, py=builtins, lipsum_like=lambda n: "w" * n,
-        kw=lambda **k: sorted(k), add=lambda a, b: a + b,
+        kw=lambda **k: sorted(k), add=lambda a, b: a + b, dt=datetime, Tools=Tools, Marked=Marked,
     )  # fmt: skip
     env.loader = DictLoader({"lib": "{% macro m(a, b='-') %}{{ a }}{{ b }}{% endmacro %}"})
     template = env.from_string(source)
@@ -112,3 +129,14 @@ def test_an_imported_template_sees_the_importing_templates_own_globals(
     with_extra = env.get_template("main", globals={"extra": "x"})
     assert with_extra.render() == "x x"
     assert env.get_template("lib").module.seen == "none"  # the cached module is the plain one
+
+
+def test_standard_classes_are_then_called_straight_and_others_through_the_context() -> None:
+    from eventum_event_template import fast
+
+    _render(
+        FastEnvironment,
+        SOURCES["standard classes, twice (then direct), and a class of another module"],
+    )
+    assert {datetime.timedelta, datetime.datetime, dict} <= fast._DIRECT_FUNCTIONS
+    assert Marked not in fast._DIRECT_FUNCTIONS and Tools not in fast._DIRECT_FUNCTIONS

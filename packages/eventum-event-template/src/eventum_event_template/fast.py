@@ -36,16 +36,21 @@ _PLAIN_FUNCTIONS: set[Any] = set()
 """Python functions seen without a `jinja_pass_arg` marker (`pass_context` and friends)."""
 _DIRECT_FUNCTIONS: set[Any] = set()
 """Those of them that templates call straight: Eventum's own (`module.rand`, samples, state)
-and `random`'s, known not to raise StopIteration, which `context.call` turns into undefined."""
+and `random`'s, known not to raise StopIteration, which `context.call` turns into undefined;
+and classes of the same modules, `datetime`'s and the builtins (`module.datetime.timedelta`)."""
+_DIRECT_CLASS_MODULES = frozenset({"builtins", "datetime", "random"})
 
 
 class FastContext(Context):
     """Jinja's `Context`; `call` goes straight to callables that want no context: a C function
-    or method (which cannot carry Jinja's marker), or a bound method whose function has none."""
+    or method (which cannot carry Jinja's marker), a bound method whose function has none, or
+    a class of the standard modules (`timedelta`, `dict`)."""
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
-        if kind is not BuiltinFunctionType and (
+        if kind is type and _direct_class(__obj):
+            _DIRECT_FUNCTIONS.add(__obj)
+        elif kind is not BuiltinFunctionType and (
             kind is not MethodType or __obj.__func__ not in _PLAIN_FUNCTIONS
         ):
             if kind is not MethodType or hasattr(__obj.__func__, "jinja_pass_arg"):
@@ -63,6 +68,13 @@ class FastContext(Context):
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+
+def _direct_class(cls: type) -> bool:
+    module = getattr(cls, "__module__", None) or ""
+    return (module in _DIRECT_CLASS_MODULES or module.startswith("eventum_")) and not hasattr(
+        cls, "jinja_pass_arg"
+    )
 
 
 class FastMacro(Macro):
@@ -132,10 +144,11 @@ class FastCodeGenerator(CodeGenerator):
     @optimizeconst
     def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
         """`f(a)` calls `f` itself when it is a C function (`next` aside: Jinja turns its
-        StopIteration into undefined), a macro, or one of Eventum's methods already seen to
-        take no context, and only otherwise goes through `context.call`: the check costs less
-        than that call. (A C method that raises StopIteration, a generator's `send`, ends the
-        event with an error where Jinja would give undefined.)"""
+        StopIteration into undefined), a macro, or one of Eventum's methods or the standard
+        classes already seen to take no context, and only otherwise goes through
+        `context.call`: the check costs less than that call. (A C method that raises
+        StopIteration, a generator's `send`, ends the event with an error where Jinja would
+        give undefined.)"""
         if forward_caller or self.environment.is_async:
             CodeGenerator.visit_Call(self, node, frame, forward_caller=forward_caller)
             return
@@ -144,7 +157,8 @@ class FastCodeGenerator(CodeGenerator):
         self.write("(_ec_f if ((_ec_f := ")
         self.visit(node.node, frame)
         self.write(").__class__ in _ec_direct and _ec_f is not next) or getattr(_ec_f, ")
-        self.write("'__func__', None) in _ec_plain else _ec_via(context, _ec_f")
+        self.write("'__func__', None) in _ec_plain or (_ec_f.__class__ is type and _ec_f in ")
+        self.write("_ec_plain) else _ec_via(context, _ec_f")
         self.write("".join(f", {name}={name}" for name in extra) + "))(")
         stream, self.stream = self.stream, StringIO()
         try:
