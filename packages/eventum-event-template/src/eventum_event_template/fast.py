@@ -257,6 +257,7 @@ def _kept_selection(select: Any) -> Any:
 
 
 _SORTED_JSON = json.JSONEncoder(sort_keys=True)
+_JSON_STRING = json.encoder.encode_basestring_ascii  # what it gives for a str, without its checks
 _DEFAULT_DUMPS_KWARGS = {"sort_keys": True}
 
 
@@ -273,7 +274,8 @@ def _tojson(tojson: Any) -> Any:
             or policies["json.dumps_kwargs"] != _DEFAULT_DUMPS_KWARGS
         ):
             return tojson(eval_ctx, value, indent)  # type: ignore[no-any-return]
-        text = _SORTED_JSON.encode(value)  # then made safe in HTML, as Jinja's is
+        # Then made safe in HTML, as Jinja's is.
+        text = _JSON_STRING(value) if value.__class__ is str else _SORTED_JSON.encode(value)
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         return str.__new__(Markup, text.replace("'", "\\u0027"))
 
