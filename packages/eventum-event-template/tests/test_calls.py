@@ -5,6 +5,7 @@ what Jinja's own renders."""
 from __future__ import annotations
 
 import builtins
+import collections
 import datetime
 
 import pytest
@@ -90,6 +91,10 @@ SOURCES = {
         "{{ [{'a': 1}, {'a': 1}] | map(attribute='a') | unique | list }} "
         "{{ [{'k': 'x', 'v': 1}] | groupby('k') | list }} {{ [1, 2, 3] | select('odd') | list }}"
     ),
+    "a dict's keys and attributes, a mapping's keys": (
+        "{% set d = {'a': 1, 'items': 2, 'b': none} %}{{ d.a }} {{ d.items is callable }} "
+        "[{{ d.missing }}] {{ d.b }} {{ d.get('a') }} {{ od.x }} {{ od.keys is callable }} [{{ od.y }}]"
+    ),
     "tojson stays markup": "{{ ('<' | tojson) + '<b>' }} {{ ('x' | tojson).__class__.__name__ }}",
 }
 
@@ -99,6 +104,7 @@ def _render(kind: type[Environment], source: str) -> str:
     env.globals.update(
         tools=Tools(), seen=seen, env_kind=env_kind, py=builtins, lipsum_like=lambda n: "w" * n,
         kw=lambda **k: sorted(k), add=lambda a, b: a + b, dt=datetime, Tools=Tools, Marked=Marked,
+        od=collections.OrderedDict(x=3),
     )  # fmt: skip
     env.loader = DictLoader({"lib": "{% macro m(a, b='-') %}{{ a }}{{ b }}{% endmacro %}"})
     template = env.from_string(source)

@@ -121,7 +121,8 @@ def via_context(context: Context, function: Any, **extra: Any) -> Any:
 
 class FastCodeGenerator(CodeGenerator):
     """Jinja's code generator; `x.name` is Python's `getattr(x, 'name', missing)` inline, and
-    only when that finds nothing, Jinja's `environment.getattr` (a dict key, or undefined).
+    only when that finds nothing, a dict's key (inline too) or Jinja's `environment.getattr`
+    (a key of another mapping, or undefined).
     Each temporary is read right after it is set, so nested lookups may share the names."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
@@ -176,7 +177,10 @@ class FastCodeGenerator(CodeGenerator):
         self.write("(_eg_v if (_eg_v := getattr((_eg_o := ")
         self.visit(node.node, frame)
         name = repr(node.attr)
-        self.write(f"), {name}, missing)) is not missing else environment.getattr(_eg_o, {name}))")
+        self.write(f"), {name}, missing)) is not missing else ")
+        if node.attr not in _DICT_ATTRIBUTES:  # a dict's key (`params.host`), inline
+            self.write(f"_eg_o[{name}] if _eg_o.__class__ is dict and {name} in _eg_o else ")
+        self.write(f"environment.getattr(_eg_o, {name}))")
 
 
 class CachingEnvironment(Environment):
