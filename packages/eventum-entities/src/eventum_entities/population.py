@@ -406,14 +406,13 @@ class KindView:
     Picks draw from the generator's own random stream; the entities are the population's.
     """
 
-    __slots__ = ("_count", "_indices", "_kind", "_made", "_random", "_rng", "_weights")
+    __slots__ = ("_indices", "_kind", "_rng", "_weights")
 
     def __init__(self, kind: Kind, rng: random.Random, indices: list[int] | None = None) -> None:
         self._kind = kind
         self._rng = rng
         self._indices = indices
         self._weights: dict[str, list[float]] = {}
-        self._random, self._count, self._made = rng.random, kind.count, kind.made  # for pick
 
     def __len__(self) -> int:
         return self._kind.count if self._indices is None else len(self._indices)
@@ -436,9 +435,10 @@ class KindView:
 
     def pick(self, default: Any = None, **where: Any) -> Any:
         if not where and self._indices is None:  # the common case, kept short
-            index = int(self._random() * self._count)
-            found = self._made.get(index)
-            return found if found is not None else self._kind.entity(index)
+            kind = self._kind
+            index = int(self._rng.random() * kind.count)
+            found = kind.made.get(index)
+            return found if found is not None else kind.entity(index)
         view = self.where(**where) if where else self
         size = len(view)
         if not size:

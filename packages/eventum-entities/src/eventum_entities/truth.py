@@ -114,7 +114,7 @@ def read_run(directory: Path, run: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def read_labels(directory: Path) -> list[dict[str, Any]]:
-    """The labels of a run, for tests and tools."""
+    """The labels in `directory`, in file order (gathering, tests and tools)."""
     try:
         text = (directory / LABELS).read_text(encoding="utf-8")
     except FileNotFoundError:
