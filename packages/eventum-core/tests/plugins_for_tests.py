@@ -176,3 +176,30 @@ class RecordingEcho(SplitEcho):
 
     def keep(self, records: list[str]) -> None:
         KEPT.setdefault(self.key, []).extend(records)
+
+
+class MovedEcho(RecordingEcho):
+    """RecordingEcho whose state is one sequence (it numbers its events), so it may be moved to a
+    process of its own but not split: `<timestamp> <tags> #<n> <pid> <timestamps in the call>`."""
+
+    parallel_safe = False
+    movable = True
+
+    def produce(self, batch: TimestampBatch) -> Produced:
+        produced = super().produce(batch)
+        first = self.seen - len(batch)
+        events = [
+            f"{e} #{first + i + 1} {os.getpid()} {len(batch)}"
+            for i, e in enumerate(produced.events)
+        ]
+        return Produced(
+            events, produced.failed, records=[(i, events[i]) for i, _ in produced.records]
+        )
+
+
+class SplitSizes(SplitEcho):
+    """SplitEcho with the number of timestamps of the `produce` call after each event."""
+
+    def produce(self, batch: TimestampBatch) -> Produced:
+        produced = super().produce(batch)
+        return Produced([f"{e} {len(batch)}" for e in produced.events], produced.failed)

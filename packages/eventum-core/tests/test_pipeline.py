@@ -19,10 +19,12 @@ from .plugins_for_tests import (
     EchoEvent,
     HerePidFormatter,
     MemoryOutput,
+    MovedEcho,
     PidFormatter,
     RangeInput,
     RecordingEcho,
     SplitEcho,
+    SplitSizes,
 )
 
 
@@ -308,3 +310,109 @@ def test_records_are_kept_for_the_events_passed_on_only(
     )
     assert len(run.events) == 95
     assert KEPT["test"] == run.events[0:95:2]
+
+
+def _moved_run(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch, workers: int, **kw: Any
+) -> Any:
+    from eventum_core.pipeline import events
+
+    monkeypatch.setattr(events, "PIECE", 4)  # batches of 10 made in pieces of 4, 4 and 2
+    registry.register("event", "moved", MovedEcho)
+    registry.register("formatter", "pid", PidFormatter)
+    KEPT.clear()
+    cfg = {
+        **config({"count": 200}),
+        "event": {"moved": {}},
+        "output": [{"memory": {"formatter": {"format": "pid"}}}],
+    }
+    return run_generator(
+        cfg, base_path=tmp_path, registry=registry, batch={"size": 10}, workers=workers, **kw
+    )
+
+
+def test_a_movable_plugin_produces_one_sequence_in_a_process_of_its_own(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not split (its state is one sequence) but moved: one worker process makes every event, in
+    pieces, and this process formats them; joined again, one write per batch."""
+    import os
+
+    here = _moved_run(tmp_path, registry, monkeypatch, workers=1, max_events=95)
+    here_written = list(WRITTEN["test"])
+    moved = _moved_run(tmp_path, registry, monkeypatch, workers=2, max_events=95)
+    fields = [e.split(" ") for e in moved.events]
+    assert [f[2] for f in fields] == [f"#{n}" for n in range(1, 96)]  # one sequence
+    assert {f[3] for f in fields} != {str(os.getpid())} and len({f[3] for f in fields}) == 1
+    assert {f[4] for f in fields} == {"4", "2"}  # made in pieces
+    assert [e.rsplit(" ", 2)[0] for e in here.events] == [e.rsplit(" ", 2)[0] for e in moved.events]
+    assert {f[3] for f in (e.split(" ") for e in here.events)} == {str(os.getpid())}
+    assert [i.rsplit("|", 1)[1] for i in WRITTEN["test"]] == [str(os.getpid())] * 95
+    assert [i.rsplit("|", 1)[0] for i in WRITTEN["test"]] == moved.events
+    assert [i.rsplit(" ", 2)[0] for i in WRITTEN["test"]] == [
+        i.rsplit(" ", 2)[0] for i in here_written
+    ]
+    assert KEPT["test"] == moved.events[0:95:2]  # the pieces' records, at the batch's places
+
+
+def test_a_moved_run_writes_a_batch_at_once(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[int] = []
+    original = MemoryOutput.write
+
+    async def counting(self: MemoryOutput, items: Any) -> None:
+        writes.append(len(items))
+        await original(self, items)
+
+    monkeypatch.setattr(MemoryOutput, "write", counting)
+    run = _moved_run(tmp_path, registry, monkeypatch, workers=2)
+    assert len(run.events) == 200 and writes == [10] * 20
+
+
+def test_pieces_join_into_one_batch() -> None:
+    from eventum_core.batch import Formatted, Produced
+    from eventum_core.pipeline.workers import Made, ProduceFailed, _joined
+
+    def piece(events: list[str], *formatted: Formatted | None, **kw: Any) -> Made:
+        return Made(Produced(events, **kw), formatted)
+
+    per_event = _joined(
+        [
+            piece(
+                ["a", "b"], Formatted(["A", "B"], 2), Formatted(["[a,b]"], 2), records=[(1, "r")]
+            ),
+            piece([], None, None, dropped=3),
+            piece(["c"], Formatted(["C"], 1), Formatted(["[c]"], 1), failed=1, records=[(0, "s")]),
+        ]
+    )
+    assert isinstance(per_event, Made)
+    assert per_event.produced.events == ["a", "b", "c"]  # kept: the second output formats them
+    assert per_event.formatted[0] == Formatted(["A", "B", "C"], 3)
+    assert per_event.formatted[1] is None
+    assert per_event.produced.records == [(1, "r"), (2, "s")]
+    assert (per_event.produced.failed, per_event.produced.dropped) == (1, 3)
+    light = _joined([piece(["a"], Formatted(["A"], 1)), piece(["b"], Formatted(["B"], 1))])
+    assert isinstance(light, Made) and light.events == 2 and light.produced.events == []
+    failed = ProduceFailed("RuntimeError: boom")
+    assert _joined([piece(["a"], None), failed]) is failed
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_producer_makes_a_batch_in_the_same_pieces(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Split or not, a batch is made in the same pieces: its events do not depend on where."""
+    from eventum_core.pipeline import events
+
+    monkeypatch.setattr(events, "PIECE", 4)
+    registry.register("event", "sizes", SplitSizes)
+    run = run_generator(
+        {**config({"count": 100}), "event": {"sizes": {}}},
+        base_path=tmp_path,
+        registry=registry,
+        batch={"size": 10},
+        workers=workers,
+    )
+    assert [e.rsplit(" ", 1)[1] for e in run.events] == (["4"] * 8 + ["2"] * 2) * 10
+    assert WRITTEN["test"] == run.events

@@ -57,6 +57,23 @@ class TimestampBatch:
             self._cache["datetimes"] = cached
         return cached
 
+    def pieces(self, size: int | None) -> list[TimestampBatch]:
+        """The batch cut into consecutive pieces of at most `size` timestamps (None: whole),
+        each with the batch's `index`."""
+        n = len(self.timestamps)
+        if size is None or n <= size:
+            return [self]
+        return [
+            TimestampBatch(
+                self.timestamps[i : i + size],
+                self.sources[i : i + size],
+                self.input_tags,
+                self.timezone,
+                self.index,
+            )
+            for i in range(0, n, size)
+        ]
+
     def tags(self) -> list[tuple[str, ...]]:
         """The tags of the input that produced each timestamp."""
         cached = self._cache.get("tags")

@@ -67,17 +67,20 @@ class EventPlugin(Protocol):
     whether the source is exhausted. A failure for one timestamp is logged and counted by the
     plugin, never raised: the rest of the batch goes on. It runs in a worker thread.
 
-    Two traits let core spread batches over worker processes in sample mode (`--workers auto`):
+    Three traits let core put the event stage on other cores in sample mode (`--workers auto`):
     `parallel_safe` (batches may be produced by separate instances, each with its own `Segment`
-    of the random streams) and `cheap` (producing costs less than shipping the events between
-    processes, so workers would not help). An instance may set them in `__init__` from its
-    config; core reads them once, after building it.
+    of the random streams), `movable` (one instance may produce every batch in a worker process
+    of its own while this process formats and writes: it shares no live state with the rest of
+    the process, so its events are those it would make here) and `cheap` (producing costs less
+    than shipping the events between processes, so workers would not help). An instance may set
+    them in `__init__` from its config; core reads them once, after building it.
     """
 
     @property
     def Config(self) -> type[BaseModel]: ...
 
     parallel_safe: bool = False
+    movable: bool = False
     cheap: bool = False
 
     def __init__(self, config: Any, context: PluginContext) -> None: ...

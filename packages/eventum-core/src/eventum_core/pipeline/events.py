@@ -1,5 +1,6 @@
 """The event stage: timestamp batches in, chunks of events out, through the producers of
-`EventWorkers` (one in-process producer unless the plugin can be split across processes).
+`EventWorkers` (one in-process producer unless the plugin can be split across processes or
+moved to one of its own).
 
 `max_events` is exact: the chunk that reaches it is cut, and the run stops. A chunk waits for
 room in the byte budget (`queue.max_event_bytes`) before it is queued for the outputs; then the
@@ -8,6 +9,7 @@ plugin keeps the records of the events passed on (`KeepsRecords`), none of those
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import anyio
@@ -19,30 +21,42 @@ from eventum_core.logging import get_logger
 from eventum_core.pipeline.budget import ByteBudget
 from eventum_core.pipeline.control import EventChunk, RunControl
 from eventum_core.pipeline.counters import EventCounters
-from eventum_core.pipeline.workers import EventWorkers, ProduceFailed, Result
+from eventum_core.pipeline.workers import EventWorkers, ProduceFailed, Producers, Result
 from eventum_core.protocols import EventPlugin, traits
 
 log = get_logger()
 
 
-def worker_count(parameters: GeneratorParameters, plugin: EventPlugin, name: str) -> int:
-    """Producers for the event stage: all cores in sample mode when the plugin can be split
-    (its traits, read once from the built instance: they may depend on its config)."""
+PIECE = 2_000
+"""Timestamps per piece of a batch: a piece of realistic events is made in tens of
+milliseconds, and handed on (formatted, for a moved producer) while the next is made."""
+
+
+def plan_producers(parameters: GeneratorParameters, plugin: EventPlugin, name: str) -> Producers:
+    """Producers for the event stage, from the plugin's traits (read once from the built
+    instance: they may depend on its config): in sample mode, all cores when it can be split,
+    else a core of its own when it can be moved. A producer makes a batch in pieces unless
+    producing is cheap (or live: batches are what is due), however many there are, so that a
+    batch's events do not depend on where it was made."""
     p = parameters
     event = traits("event", plugin)
+    one = Producers(piece=None if p.live_mode or event["cheap"] else PIECE)
     if p.workers == "auto":
+        cores = len(os.sched_getaffinity(0))
         # A cheap plugin: workers would cost more than they save.
-        if p.live_mode or event["cheap"] or not event["parallel_safe"]:
-            return 1
-        return len(os.sched_getaffinity(0))
+        if p.live_mode or event["cheap"] or cores == 1:
+            return one
+        if event["parallel_safe"]:
+            return dataclasses.replace(one, count=cores)
+        return dataclasses.replace(one, moved=event["movable"])
     if p.workers > 1 and not event["parallel_safe"]:
         log.warning(
-            "this event plugin cannot be split across processes; using one",
+            "this event plugin cannot be split across processes; using one producer",
             generator=p.id,
             plugin=name,
         )
-        return 1
-    return p.workers
+        return dataclasses.replace(one, moved=event["movable"] and not p.live_mode)
+    return dataclasses.replace(one, count=p.workers)
 
 
 class EventStage:

@@ -27,7 +27,7 @@ from eventum_core.pipeline.budget import ByteBudget
 from eventum_core.pipeline.control import EventChunk, RunControl
 from eventum_core.pipeline.counters import Counters, EventCounters, InputCounters, OutputCounters
 from eventum_core.pipeline.delivery import DeadLetters
-from eventum_core.pipeline.events import EventStage, worker_count
+from eventum_core.pipeline.events import EventStage, plan_producers
 from eventum_core.pipeline.inputs import InputStage
 from eventum_core.pipeline.monitor import Monitor, deadline
 from eventum_core.pipeline.outputs import Output, OutputOpenError, OutputStage, open_outputs
@@ -146,16 +146,23 @@ class GeneratorRun:
         """The event stage's producers, started before outputs open: no thread exists yet, so
         workers can be forked."""
         plan = self.plan
-        count = worker_count(plan.parameters, event, plan.event.name)
+        producers = plan_producers(plan.parameters, event, plan.event.name)
         formatting = [self._formatting(o) for o in outputs]
-        if count > 1:
+        if producers.moved:
+            log.info("producing events in a worker process", generator=plan.parameters.id)
+        elif producers.count > 1:
             log.info(
                 "producing events in worker processes; plugin state is per worker",
                 generator=plan.parameters.id,
-                workers=count,
+                workers=producers.count,
             )
         return EventWorkers(
-            event, plan.event.cls, plan.event.config, self._context(plan.event), count, formatting
+            event,
+            plan.event.cls,
+            plan.event.config,
+            self._context(plan.event),
+            producers,
+            formatting,
         )
 
     def _result(self, error: str | None, *, user_error: bool = False) -> RunResult:

@@ -7,7 +7,15 @@ with `Segment(i, n)`: its random streams are its own and repeatable, so a seeded
 same bytes for the same number of workers. Producer 0 is this process (it has spare time: the
 rest of the pipeline is light); it produces a batch when its result is asked for, in a worker
 thread, while the other producers work on theirs. State the plugin keeps (the template plugin's
-`shared`) is per producer.
+`shared` with `shared_scope: producer`) is per producer.
+
+A plugin that must stay one instance (its state is one sequence) but is `movable` is moved: one
+worker process, with this process's segment, produces every batch while this process formats and
+writes, so the event stage has a core of its own and the events are those an in-process run
+makes. A producer makes a batch in pieces (`Producers.piece`) and sends each as it is made: a
+moved one's are formatted here while the next is made, so a batch's formatting is not a wait at
+the end. The pieces come back joined: one batch, one write. Every producer makes pieces the same
+way, so a batch's events are the same wherever it was made.
 
 A producer also formats its batch for every output whose formatter is `parallel_safe` (a worker
 with instances of its own), so formatting runs on every core and the formatted items come back
@@ -72,6 +80,16 @@ class Made:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Producers:
+    """How the event stage is spread: `count` producers, this process first among them unless
+    `moved` (then one worker process produces every batch)."""
+
+    count: int = 1
+    moved: bool = False
+    piece: int | None = None  # a producer makes a batch in pieces of this many timestamps
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Formatting:
     """An output's `parallel_safe` formatter, for the producers: this process's instance and
     what a worker builds its own from."""
@@ -94,6 +112,43 @@ def _make(
 ) -> Made:
     produced = plugin.produce(batch)
     return Made(produced, tuple(_format(f, produced.events) for f in formatters))
+
+
+def _joined(parts: list[Result]) -> Result:
+    """A batch made in pieces, as one (`light`): a piece's failure fails the batch; an output's
+    items are joined when every piece has one per event, else its writer formats the events."""
+    made = [p for p in parts if isinstance(p, Made)]
+    if len(made) < len(parts):
+        return next(p for p in parts if not isinstance(p, Made))
+    if len(made) == 1:
+        return made[0].light()
+    events: list[str] = []
+    records: list[tuple[int, Any]] = []
+    for part in made:
+        records += [(index + len(events), record) for index, record in part.produced.records]
+        events += part.produced.events
+    produced = Produced(
+        events,
+        sum(p.produced.failed for p in made),
+        sum(p.produced.dropped for p in made),
+        any(p.produced.exhausted for p in made),
+        records,
+    )
+    outputs = range(len(made[0].formatted))
+    return Made(produced, tuple(_join_formatted(made, k) for k in outputs)).light()
+
+
+def _join_formatted(made: list[Made], output: int) -> Formatted | None:
+    """An output's items of every piece (one per event; a piece without events has none)."""
+    items: list[str] = []
+    for part in made:
+        formatted, events = part.formatted[output], len(part.produced.events)
+        if formatted is None and not events:
+            continue
+        if formatted is None or not formatted.items_per_event(events):
+            return None
+        items += formatted.items
+    return Formatted(items, len(items))
 
 
 def _format(formatter: Formatter | None, events: list[str]) -> Formatted | None:
@@ -119,11 +174,13 @@ def _serve(
         plugin = cls(config, PluginContext(**fields))
         own = [None if f is None else f[0](f[1], PluginContext(**f[2])) for f in formatters]
         try:
-            while (batch := conn.recv()) is not None:
-                try:
-                    conn.send(_make(plugin, own, batch).light())
-                except Exception as error:
-                    conn.send(ProduceFailed.of(error))
+            while (pieces := conn.recv()) is not None:
+                for piece in pieces:  # each sent when made: the parent works on the one before
+                    try:
+                        made = _make(plugin, own, piece)
+                        conn.send(made.light() if len(pieces) == 1 else made)
+                    except Exception as error:
+                        conn.send(ProduceFailed.of(error))
                 eventum_logging.release()
         except EOFError:
             pass  # the parent went away
@@ -171,10 +228,11 @@ _PIPE_BUFFER = 1 << 20  # /proc/sys/fs/pipe-max-size, the most an unprivileged p
 
 
 class EventWorkers:
-    """The event stage spread over `count` producers: this process's own plugin instance
-    (the context's segment: in an unsplit run, segment 0, whose random streams are those of a
-    one-process run) and `count - 1` forked processes, each with its own instance of the plugin
-    and of the `formatters` (one per output, None for one that the writer runs)."""
+    """The event stage spread over `producers`: this process's own plugin instance (the
+    context's segment: in an unsplit run, segment 0, whose random streams are those of a
+    one-process run), unless moved, and forked processes, each with its own instance of the
+    plugin and of the `formatters` (one per output, None for one that the writer runs). A moved
+    producer formats nothing: this process, which would idle, formats while it produces."""
 
     def __init__(
         self,
@@ -182,18 +240,23 @@ class EventWorkers:
         cls: type[EventPlugin],
         config: Any,
         context: PluginContext,
-        count: int = 1,
+        producers: Producers = Producers(),
         formatters: Sequence[Formatting | None] = (),
     ) -> None:
         self._local = local
         self._keeper = local if isinstance(local, KeepsRecords) else None
         self._formatters = [None if f is None else f.local for f in formatters]
+        self._first = 0 if producers.moved else 1  # the first slot a worker process takes
+        self._pieces = producers.piece
         self._conns: list[Channel] = []
         self._processes: list[Any] = []
         self._next = 0
         self._in_flight: deque[tuple[TimestampBatch, Callable[[], Any]]] = deque()
-        if count > 1:
-            self._fork(cls, config, context, count, formatters)
+        if producers.count > self._first:
+            moved = (None,) * len(formatters)
+            self._fork(
+                cls, config, context, producers.count, moved if producers.moved else formatters
+            )
 
     def _fork(
         self,
@@ -213,7 +276,7 @@ class EventWorkers:
         # Producer `index` of this segment of the run is producer `base.index + base.count *
         # index` of the whole run: it gets the batches and random streams it would get there.
         base = context.segment
-        for index in range(1, count):
+        for index in range(self._first, count):
             fields["segment"] = Segment(base.index + base.count * index, base.count * count)
             conn, child = Channel.pair(mp)
             process = mp.Process(
@@ -229,7 +292,7 @@ class EventWorkers:
 
     @property
     def count(self) -> int:
-        return len(self._conns) + 1
+        return len(self._conns) + self._first
 
     @property
     def full(self) -> bool:
@@ -243,14 +306,23 @@ class EventWorkers:
 
     async def submit(self, batch: TimestampBatch) -> None:
         slot, self._next = self._next, (self._next + 1) % self.count
-        if slot == 0:
+        pieces = batch.pieces(self._pieces)
+        if slot < self._first:
+            local, formatters = self._local, self._formatters
             self._in_flight.append(
-                (batch, lambda: _make(self._local, self._formatters, batch).light())
+                (batch, lambda: _joined([_make(local, formatters, p) for p in pieces]))
             )
             return
-        conn = self._conns[slot - 1]
-        await anyio.to_thread.run_sync(conn.send, batch)
-        self._in_flight.append((batch, conn.recv))
+        conn = self._conns[slot - self._first]
+        await anyio.to_thread.run_sync(conn.send, pieces)
+        self._in_flight.append((batch, lambda: _joined([self._here(conn.recv()) for _ in pieces])))
+
+    def _here(self, reply: Result) -> Result:
+        """A moved producer's piece, formatted here (a worker among several formats its own)."""
+        if self._first or not isinstance(reply, Made):
+            return reply
+        events = reply.produced.events
+        return Made(reply.produced, tuple(_format(f, events) for f in self._formatters))
 
     def keep(self, records: list[Any]) -> None:
         """Hand this process's instance the records of events the stage kept (`KeepsRecords`)."""
