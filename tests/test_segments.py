@@ -1,6 +1,6 @@
 """A sample-mode run split into segments (`--segment INDEX/COUNT`) by separate processes, as many
 machines would run it: put back together batch by batch, the segments are byte for byte the run
-one process makes with as many event workers."""
+one process makes with as many event workers (`shared` per producer, as the template says)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ input:
 event:
   template:
     mode: all
+    shared_scope: producer
     templates:
       - line: {template: line.jinja}
 output:
@@ -85,15 +86,24 @@ def test_a_segment_counts_only_its_share(eventum, generator: Path, tmp_path: Pat
 def test_a_split_run_whose_templates_use_shared_says_so_once(
     eventum, generator: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    split = eventum(
-        "generate", "--path", str(generator), "--id", "seg", "--params",
-        f'{{"out": "{tmp_path / "o.log"}"}}', *COMMON, "--workers", "3", timeout=120,
-    )  # fmt: skip
-    assert split.returncode == 0, split.stderr
-    assert split.stderr.count("templates use `shared`") == 1, split.stderr
-    assert "producers=3" in split.stderr
-    one = eventum(
-        "generate", "--path", str(generator), "--id", "seg", "--params",
-        f'{{"out": "{tmp_path / "o.log"}"}}', *COMMON, "--workers", "1", timeout=120,
-    )  # fmt: skip
-    assert one.returncode == 0 and "shared" not in one.stderr, one.stderr
+    """With Eventum's one `shared` per generator, event workers are not used (the run is one
+    sequence), and the last segment of a run split by hand says the counters are per segment."""
+    generator.write_text(GENERATOR.replace("    shared_scope: producer\n", ""))
+    out = tmp_path / "o.log"
+
+    def split(*options: str) -> str:
+        result = eventum(
+            "generate", "--path", str(generator), "--id", "seg", "--params",
+            f'{{"out": "{out}"}}', *COMMON, *options, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return str(result.stderr)
+
+    assert "shared" not in split("--workers", "auto")
+    assert [line.rsplit("#", 1)[1] for line in out.read_text().splitlines()] == [
+        str(n) for n in range(1, 1201)
+    ]  # one sequence over the whole run
+    assert "cannot be split across processes" in split("--workers", "3")
+    last = split("--segment", "2/3", "--workers", "1")
+    assert last.count("templates use `shared`") == 1 and "segments=3" in last, last
+    assert "shared" not in split("--segment", "0/3", "--workers", "1")

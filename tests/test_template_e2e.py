@@ -39,9 +39,12 @@ def generate(eventum, path: Path, out: Path, *extra: str):
 def test_every_event_is_valid_json_and_the_mix_follows_the_weights(
     eventum, webshop: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "events.jsonl"
-    result = generate(eventum, webshop, out, "--seed", "3", "--workers", "1")
+    out, here = tmp_path / "events.jsonl", tmp_path / "here.jsonl"
+    result = generate(eventum, webshop, out, "--seed", "3")  # `shared`: a producer of its own
     assert result.returncode == 0, result.stderr
+    result = generate(eventum, webshop, here, "--seed", "3", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == here.read_bytes()  # the same events as made in this process
     events = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(events) == 3000
     kinds = Counter(e["kind"] for e in events)

@@ -133,3 +133,23 @@ def test_fsm_uses_tags_and_timestamp(make_plugin):
     events = plugin.produce(make_batch(6, tags=batch_tags, sources=[0, 0, 1, 1, 1, 1])).events
     # 00:00:02 has tag x (a→b); at 00:00:03 `after second=3` holds (b→c).
     assert events == ["A", "A", "B", "C", "C", "C"]
+
+
+@pytest.mark.parametrize(
+    ("template", "scope", "split", "moved"),
+    [
+        ("{{ module.rand.number.integer(1, 9) }}", "generator", True, True),
+        ("{% do shared.set('n', shared.get('n', 0) + 1) %}{{ shared.get('n') }}", "generator",
+         False, True),
+        ("{% do locals.set('n', 1) %}x", "generator", False, True),
+        ("{% do shared.set('n', shared.get('n', 0) + 1) %}{{ shared.get('n') }}", "producer",
+         True, True),
+        ("{% do globals.set('n', 1) %}x", "producer", False, False),
+    ],
+)  # fmt: skip
+def test_state_decides_where_the_templates_may_render(make_plugin, template, scope, split, moved):
+    """`shared` and `locals` are one sequence for the generator unless `shared_scope: producer`:
+    then batches may be split over processes; `globals` is the process's, so it stays here."""
+    config = {"mode": "any", "shared_scope": scope, "templates": [{"a": {"template": "a.jinja"}}]}
+    plugin = make_plugin(config, {"a.jinja": template})
+    assert (plugin.parallel_safe, plugin.movable) == (split, moved)

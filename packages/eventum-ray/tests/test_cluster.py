@@ -47,7 +47,7 @@ def generator(folder: Path, timer: str, outputs: str, template: str = TEMPLATE) 
     path = folder / "generator.yml"
     path.write_text(
         f"input:\n  - timer: {timer}\n"
-        "event:\n  template:\n    mode: all\n    templates:\n      - line: {template: line.jinja}\n"
+        "event:\n  template:\n    mode: all\n    shared_scope: producer\n    templates:\n      - line: {template: line.jinja}\n"
         f"output:\n{outputs}"
     )
     return path

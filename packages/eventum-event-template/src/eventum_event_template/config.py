@@ -103,6 +103,9 @@ class _Common(PluginConfig):
     world: ExistingFile | None = None
     """A world file (eventum-entities): its `entities` in every template, its episodes'
     events in place of the `episodes` input's timestamps."""
+    shared_scope: Literal["generator", "producer"] = "generator"
+    """`generator`: one `shared` (and `locals`) for the generator, one sequence, as in Eventum;
+    `producer`: one per producer process, so that templates using them render on every core."""
 
     @field_validator("templates", check_fields=False)
     @classmethod

@@ -157,11 +157,18 @@ class TemplateEvent:
         self._text_timestamps = all(t.text_timestamps for t in self._templates.values())
         self._exhausted = False
         files = env.list_templates(["jinja"])
+        self.movable = not any(uses_name(env, name, ("globals",)) for name in files)
+        """The instance may produce in a process of its own: no template touches the
+        process-wide `globals`."""
+        stateful = ("globals", "dispatch", "shared", "locals")
+        if cfg.shared_scope == "producer":
+            stateful = ("globals", "dispatch")
         self.parallel_safe = not isinstance(self._picker, CyclePicker | FsmPicker) and not any(
-            uses_name(env, name, ("globals", "dispatch")) for name in files
+            uses_name(env, name, stateful) for name in files
         )
         """Batches may go to separate processes: the picks do not run across batches and no
-        template touches process-wide `globals` or `dispatch` (`shared` is then per process)."""
+        template keeps state across events (`shared`, `locals`: unless `shared_scope` makes
+        them per producer), touches process-wide `globals` or `dispatch`."""
         self.cheap = self._batchable and not any(
             uses_name(env, name, ("faker", "mimesis")) for name in files
         )
@@ -170,15 +177,16 @@ class TemplateEvent:
         if (
             segment.count > 1
             and segment.index == segment.count - 1
-            and any(uses_name(env, name, ("shared",)) for name in files)
-        ):  # the last producer of a split run says it (the first may not know the run is split)
+            and cfg.shared_scope == "generator"
+            and any(uses_name(env, name, ("shared", "locals")) for name in files)
+        ):  # the last segment of a split run says it (the first may not know the run is split)
             self._log.warning(
-                "templates use `shared`: each of the run's producers (event workers, segments)"
-                " keeps its own, so a `shared` counter counts per producer; for one sequence"
-                " use one (--workers 1, or --segments 1 on a cluster)",
-                producers=segment.count,
+                "templates use `shared` or `locals`: each segment of the run keeps its own, so a"
+                " counter counts per segment; for one sequence run one segment (--segments 1),"
+                " or say `shared_scope: producer` to mean it",
+                segments=segment.count,
             )
-        if self.parallel_safe and not self.cheap:  # event workers will be forked from here
+        if self.movable and not self.cheap:  # event workers may be forked from here
             warm_up(modules, (env.loader.get_source(env, name)[0] for name in files))  # type: ignore[union-attr]
 
     @staticmethod
