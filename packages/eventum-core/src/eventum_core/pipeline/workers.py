@@ -167,7 +167,11 @@ def _serve(
     fields: dict[str, Any],
     formatters: list[tuple[type[Any], Any, dict[str, Any]] | None],
     log_settings: eventum_logging.LogSettings | None,
+    stream: bool,
 ) -> None:
+    """A worker's loop: a batch's pieces in, what it made of them out: each piece as it is made
+    when `stream` (a moved producer: the parent formats it meanwhile), else the batch joined
+    (the parent works on batches of its own and reads this one's when it is due)."""
     eventum_logging.configure(*(log_settings or (0, "plain", None)))
     eventum_logging.hold()  # printed once a batch is sent, not while the first is made
     try:
@@ -175,12 +179,11 @@ def _serve(
         own = [None if f is None else f[0](f[1], PluginContext(**f[2])) for f in formatters]
         try:
             while (pieces := conn.recv()) is not None:
-                for piece in pieces:  # each sent when made: the parent works on the one before
-                    try:
-                        made = _make(plugin, own, piece)
-                        conn.send(made.light() if len(pieces) == 1 else made)
-                    except Exception as error:
-                        conn.send(ProduceFailed.of(error))
+                if stream:
+                    for piece in pieces:
+                        conn.send(_attempt(plugin, own, piece))
+                else:
+                    conn.send(_joined([_attempt(plugin, own, piece) for piece in pieces]))
                 eventum_logging.release()
         except EOFError:
             pass  # the parent went away
@@ -189,6 +192,15 @@ def _serve(
     finally:
         eventum_logging.release()
         conn.close()
+
+
+def _attempt(
+    plugin: EventPlugin, formatters: list[Formatter | None], piece: TimestampBatch
+) -> Result:
+    try:
+        return _make(plugin, formatters, piece)
+    except Exception as error:
+        return ProduceFailed.of(error)
 
 
 Result = Made | ProduceFailed
@@ -281,7 +293,15 @@ class EventWorkers:
             conn, child = Channel.pair(mp)
             process = mp.Process(
                 target=_serve,
-                args=(child, cls, config, dict(fields), formatters, eventum_logging.settings()),
+                args=(
+                    child,
+                    cls,
+                    config,
+                    dict(fields),
+                    formatters,
+                    eventum_logging.settings(),
+                    not self._first,
+                ),
                 name=f"eventum-event-{context.generator_id}-{index}",
                 daemon=True,
             )
@@ -315,7 +335,8 @@ class EventWorkers:
             return
         conn = self._conns[slot - self._first]
         await anyio.to_thread.run_sync(conn.send, pieces)
-        self._in_flight.append((batch, lambda: _joined([self._here(conn.recv()) for _ in pieces])))
+        replies = range(len(pieces) if not self._first else 1)  # a moved producer's: each piece
+        self._in_flight.append((batch, lambda: _joined([self._here(conn.recv()) for _ in replies])))
 
     def _here(self, reply: Result) -> Result:
         """A moved producer's piece, formatted here (a worker among several formats its own)."""
