@@ -160,9 +160,9 @@ class TemplateEvent:
         self.movable = not any(uses_name(env, name, ("globals",)) for name in files)
         """The instance may produce in a process of its own: no template touches the
         process-wide `globals`."""
-        stateful = ("globals", "dispatch", "shared", "locals")
-        if cfg.shared_scope == "producer":
-            stateful = ("globals", "dispatch")
+        stateful: tuple[str, ...] = ("globals", "dispatch")
+        if cfg.shared_scope == "generator":
+            stateful += ("shared", "locals")
         self.parallel_safe = not isinstance(self._picker, CyclePicker | FsmPicker) and not any(
             uses_name(env, name, stateful) for name in files
         )
