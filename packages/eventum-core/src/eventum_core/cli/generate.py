@@ -150,7 +150,7 @@ def generate(
         typer.Option(
             "--workers",
             metavar="N|auto",
-            help="Processes producing events: auto uses every core in sample mode when the event plugin allows it (template state such as `shared` is then per process); 1 keeps one sequence.",
+            help="Processes producing events: auto uses every core in sample mode when the event plugin allows it (templates that keep `shared` state render as one sequence in one worker process, unless `shared_scope: producer`); 1 keeps everything in this process.",
             rich_help_panel=_GEN,
         ),
     ] = "auto",
