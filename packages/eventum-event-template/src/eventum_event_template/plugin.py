@@ -32,8 +32,8 @@ from eventum_event_template.rendering import (
     batch_template,
     error_location,
     make_environment,
+    names_used,
     template_facts,
-    uses_name,
 )
 from eventum_event_template.samples import Sample, csv_sample, items_sample, json_sample
 from eventum_event_template.state import GLOBAL_STATE, GlobalState, State
@@ -157,28 +157,27 @@ class TemplateEvent:
         self._text_timestamps = all(t.text_timestamps for t in self._templates.values())
         self._exhausted = False
         files = env.list_templates(["jinja"])
-        self.movable = not any(uses_name(env, name, ("globals",)) for name in files)
+        uses = names_used(env, files)
+        self.movable = not uses(("globals",))
         """The instance may produce in a process of its own: no template touches the
         process-wide `globals`."""
         stateful: tuple[str, ...] = ("globals", "dispatch")
         if cfg.shared_scope == "generator":
             stateful += ("shared", "locals")
-        self.parallel_safe = not isinstance(self._picker, CyclePicker | FsmPicker) and not any(
-            uses_name(env, name, stateful) for name in files
+        self.parallel_safe = not isinstance(self._picker, CyclePicker | FsmPicker) and not uses(
+            stateful
         )
         """Batches may go to separate processes: the picks do not run across batches and no
         template keeps state across events (`shared`, `locals`: unless `shared_scope` makes
         them per producer), touches process-wide `globals` or `dispatch`."""
-        self.cheap = self._batchable and not any(
-            uses_name(env, name, ("faker", "mimesis")) for name in files
-        )
+        self.cheap = self._batchable and not uses(("faker", "mimesis"))
         """Rendering costs less than sending events between processes: no worker helps."""
         segment = context.segment
         if (
             segment.count > 1
             and segment.index == segment.count - 1
             and cfg.shared_scope == "generator"
-            and any(uses_name(env, name, ("shared", "locals")) for name in files)
+            and uses(("shared", "locals"))
         ):  # the last segment of a split run says it (the first may not know the run is split)
             self._log.warning(
                 "templates use `shared` or `locals`: each segment of the run keeps its own, so a"

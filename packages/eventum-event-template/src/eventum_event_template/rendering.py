@@ -10,7 +10,7 @@ render raises, is rendered again event by event, which reports errors precisely.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -283,14 +283,18 @@ def template_facts(env: Environment, source: str) -> Facts:
     return facts
 
 
-def uses_name(env: Environment, template: str, names: tuple[str, ...]) -> bool:
-    """Whether the template file refers to any of `names`, as a variable or an attribute
-    (`module.faker`); an unreadable file counts as yes."""
-    try:
-        source, _, _ = env.loader.get_source(env, template)  # type: ignore[union-attr]
-        return template_facts(env, source).uses(names)
-    except Exception:
-        return True
+def names_used(env: Environment, templates: Sequence[str]) -> Callable[[tuple[str, ...]], bool]:
+    """Whether any of the template files refers to any of some names, as a variable or an
+    attribute (`module.faker`): each file read and parsed once, an unreadable one counting as
+    yes to every question."""
+    facts: list[Facts | None] = []
+    for template in templates:
+        try:
+            source, _, _ = env.loader.get_source(env, template)  # type: ignore[union-attr]
+            facts.append(template_facts(env, source))
+        except Exception:
+            facts.append(None)
+    return lambda names: any(f is None or f.uses(names) for f in facts)
 
 
 @dataclass(frozen=True, slots=True)
