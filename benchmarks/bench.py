@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -94,13 +95,23 @@ def measure(command: list[str], work: Path, extra: list[str], name: str) -> dict
     started = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
     peak_kb = 0
-    while True:  # wait4, not poll: it also gives the CPU time of the run and its children
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        peak_kb = max(peak_kb, sum(_pss_kb(p) for p in _tree(proc.pid)))
-        time.sleep(0.05)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_kb
+        while True:
+            peak_kb = max(peak_kb, sum(_pss_kb(p) for p in _tree(proc.pid)))
+            if done.wait(0.05):
+                return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    # A blocking wait4 (not a poll between samples): the wall ends when the process does, and
+    # wait4 also gives the CPU time of the run and its children.
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started
+    done.set()
+    sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"{name}: exit {proc.returncode}")
@@ -132,7 +143,7 @@ def median_run(
 def install_in_peer(venv: str, wheels: re.Pattern[str]) -> None:
     """This checkout's wheels whose names match `wheels` (what the workloads run: no server,
     no sink clients) into `venv` on the peer root's Python; the venv is made on first use, new
-    dependencies are added, and ours are replaced even at the same version."""
+    dependencies are added, and ours are replaced even at the same version (and compiled)."""
     built = Path(tempfile.mkdtemp(prefix="eventum-wheels-", dir="/tmp"))
     uv = os.environ.get("UV") or shutil.which("uv") or "uv"
     subprocess.run(
@@ -142,6 +153,8 @@ def install_in_peer(venv: str, wheels: re.Pattern[str]) -> None:
     script = (
         f"[ -x {venv}/bin/eventum ] || python3 -m venv {venv}; {venv}/bin/pip install -q "
         f"{chosen} && {venv}/bin/pip install -q --no-deps --force-reinstall {chosen}"
+        # bytecode now: the first timed run would otherwise compile every module it imports
+        f" && {venv}/bin/python -m compileall -q {venv}/lib"
     )
     subprocess.run([str(PEER / "in-peer.sh"), "bash", "-c", script], check=True)
     shutil.rmtree(built)
