@@ -317,7 +317,7 @@ def _moved_run(
 ) -> Any:
     from eventum_core.pipeline import events
 
-    monkeypatch.setattr(events, "PIECE", 4)  # batches of 10 made in pieces of 4, 4 and 2
+    monkeypatch.setattr(events, "PIECE", 4)  # batches of 10 made in pieces of 1, 2, 4, 2, 1
     registry.register("event", "moved", MovedEcho)
     registry.register("formatter", "pid", PidFormatter)
     KEPT.clear()
@@ -344,7 +344,7 @@ def test_a_movable_plugin_produces_one_sequence_in_a_process_of_its_own(
     fields = [e.split(" ") for e in moved.events]
     assert [f[2] for f in fields] == [f"#{n}" for n in range(1, 96)]  # one sequence
     assert {f[3] for f in fields} != {str(os.getpid())} and len({f[3] for f in fields}) == 1
-    assert {f[4] for f in fields} == {"4", "2"}  # made in pieces
+    assert {f[4] for f in fields} == {"1", "2", "4"}  # made in pieces
     assert [e.rsplit(" ", 2)[0] for e in here.events] == [e.rsplit(" ", 2)[0] for e in moved.events]
     assert {f[3] for f in (e.split(" ") for e in here.events)} == {str(os.getpid())}
     assert [i.rsplit("|", 1)[1] for i in WRITTEN["test"]] == [str(os.getpid())] * 95
@@ -352,7 +352,9 @@ def test_a_movable_plugin_produces_one_sequence_in_a_process_of_its_own(
     assert [i.rsplit(" ", 2)[0] for i in WRITTEN["test"]] == [
         i.rsplit(" ", 2)[0] for i in here_written
     ]
-    assert KEPT["test"] == moved.events[0:95:2]  # the pieces' records, at the batch's places
+    # Each piece records its events 0, 2, ...: in a batch's pieces of 1, 2, 4, 2, 1, those at
+    # 0 | 1 | 3, 5 | 7 | 9: the pieces' records, at the batch's places.
+    assert KEPT["test"] == [e for i, e in enumerate(moved.events) if i % 10 in {0, 1, 3, 5, 7, 9}]
 
 
 def test_a_moved_run_writes_a_batch_at_once(
@@ -398,6 +400,26 @@ def test_pieces_join_into_one_batch() -> None:
     assert _joined([piece(["a"], None), failed]) is failed
 
 
+@pytest.mark.parametrize("n", [1, 2000, 2001, 4000, 10_000, 123_457])
+def test_a_batch_is_cut_in_pieces_that_grow_from_both_ends(n: int) -> None:
+    """Small pieces first and last (the taker starts soon, little is left once the maker is
+    done), `size` in the middle; every timestamp once, in order."""
+    from datetime import UTC
+
+    from eventum_core.batch import TimestampBatch
+
+    stamps = np.arange(n).astype("datetime64[us]")
+    batch = TimestampBatch(stamps, np.zeros(n, "uint16"), [()], UTC, 7)
+    pieces = batch.pieces(2000)
+    sizes = [len(p) for p in pieces]
+    assert np.concatenate([p.timestamps for p in pieces]).tolist() == batch.timestamps.tolist()
+    assert max(sizes) <= 2000 and {p.index for p in pieces} == {7}
+    if n > 2000:
+        assert sizes[:2] == [250, 500] and sizes[-2:] == [500, 250]
+    else:
+        assert pieces == [batch]
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_every_producer_makes_a_batch_in_the_same_pieces(
     tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch, workers: int
@@ -414,5 +436,8 @@ def test_every_producer_makes_a_batch_in_the_same_pieces(
         batch={"size": 10},
         workers=workers,
     )
-    assert [e.rsplit(" ", 1)[1] for e in run.events] == (["4"] * 8 + ["2"] * 2) * 10
+    sizes = [1, 2, 4, 2, 1]
+    assert [e.rsplit(" ", 1)[1] for e in run.events] == [
+        str(n) for n in sizes for _ in range(n)
+    ] * 10
     assert WRITTEN["test"] == run.events

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from itertools import accumulate, pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +24,22 @@ else:
     Timestamps = Any
 
 TIMESTAMP_DTYPE = "datetime64[us]"
+
+
+def _piece_sizes(n: int, size: int) -> list[int]:
+    """Pieces of `n` timestamps: sizes doubling from `size // 8` up to `size`, taken from the
+    front and the back in turn."""
+    front: list[int] = []
+    back: list[int] = []
+    step, left = max(size // 8, 1), n
+    while left:
+        for side in (front, back):
+            take = min(step, left)
+            if take:
+                side.append(take)
+                left -= take
+        step = min(step * 2, size)
+    return front + back[::-1]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -59,19 +76,22 @@ class TimestampBatch:
 
     def pieces(self, size: int | None) -> list[TimestampBatch]:
         """The batch cut into consecutive pieces of at most `size` timestamps (None: whole),
-        each with the batch's `index`."""
+        each with the batch's `index`. The pieces grow from an eighth of `size` at both ends:
+        whoever takes a piece (formats, writes) starts on a small first one soon, and the last
+        leaves little to do once the maker is done."""
         n = len(self.timestamps)
         if size is None or n <= size:
             return [self]
+        cuts = [0, *accumulate(_piece_sizes(n, size))]
         return [
             TimestampBatch(
-                self.timestamps[i : i + size],
-                self.sources[i : i + size],
+                self.timestamps[start:end],
+                self.sources[start:end],
                 self.input_tags,
                 self.timezone,
                 self.index,
             )
-            for i in range(0, n, size)
+            for start, end in pairwise(cuts)
         ]
 
     def tags(self) -> list[tuple[str, ...]]:

@@ -28,8 +28,9 @@ log = get_logger()
 
 
 PIECE = 2_000
-"""Timestamps per piece of a batch: a piece of realistic events is made in tens of
-milliseconds, and handed on (formatted, for a moved producer) while the next is made."""
+"""Timestamps per piece of a batch, at most (the first and last are smaller: see
+`TimestampBatch.pieces`): a piece of realistic events is made in tens of milliseconds, and
+handed on (formatted, for a moved producer) while the next is made."""
 
 
 def plan_producers(parameters: GeneratorParameters, plugin: EventPlugin, name: str) -> Producers:

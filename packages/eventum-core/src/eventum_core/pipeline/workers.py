@@ -86,7 +86,7 @@ class Producers:
 
     count: int = 1
     moved: bool = False
-    piece: int | None = None  # a producer makes a batch in pieces of this many timestamps
+    piece: int | None = None  # a producer makes a batch in pieces of at most this many timestamps
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
