@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,18 @@ Loc = Sequence[str | int]
 
 
 class LineIndex:
-    """Finds the line of a value in a YAML text by its key path (best effort)."""
+    """Finds the line of a value in a YAML text by its key path (best effort). The text is
+    parsed into nodes when a line is first asked for: only a config with a mistake needs it."""
 
     def __init__(self, text: str) -> None:
+        self._text = text
+
+    @cached_property
+    def _root(self) -> yaml.Node | None:
         try:
-            self._root: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
+            return yaml.compose(self._text, Loader=yaml.SafeLoader)
         except yaml.YAMLError:
-            self._root = None
+            return None
 
     def line_of(self, loc: Loc) -> int | None:
         node = self._root
