@@ -197,6 +197,28 @@ class MovedEcho(RecordingEcho):
         )
 
 
+class PlannedEcho(EchoEvent):
+    """EchoEvent that numbers its events as one sequence wherever a piece is made: this
+    process's instance plans each piece's first number (`PlansAhead`).
+    `<timestamp> <tags> #<n> <pid>`."""
+
+    planned = True
+
+    def __init__(self, config: EchoConfig, context: PluginContext) -> None:
+        super().__init__(config, context)
+        self.planned_so_far = 0
+
+    def plan(self, batch: TimestampBatch) -> int:
+        first, self.planned_so_far = self.planned_so_far, self.planned_so_far + len(batch)
+        return first
+
+    def produce(self, batch: TimestampBatch) -> Produced:
+        produced = super().produce(batch)
+        first = 0 if batch.plan is None else batch.plan
+        events = [f"{e} #{first + i + 1} {os.getpid()}" for i, e in enumerate(produced.events)]
+        return Produced(events, produced.failed)
+
+
 class SplitSizes(SplitEcho):
     """SplitEcho with the number of timestamps of the `produce` call after each event."""
 

@@ -187,7 +187,12 @@ def test_output_config_must_subclass_output_config(tmp_path: Path) -> None:
 def test_traits_come_from_the_protocols_with_their_defaults(tmp_path: Path) -> None:
     plan = plan_for(tmp_path, GOOD)
     assert dict(plan.inputs[0].traits) == {"interactive": False}
-    assert dict(plan.event.traits) == {"parallel_safe": False, "movable": False, "cheap": False}
+    assert dict(plan.event.traits) == {
+        "parallel_safe": False,
+        "planned": False,
+        "movable": False,
+        "cheap": False,
+    }
     assert dict(plan.outputs[0].plugin.traits) == {
         "concurrent_writes": False,
         "idempotent_writes": False,

@@ -21,6 +21,7 @@ from .plugins_for_tests import (
     MemoryOutput,
     MovedEcho,
     PidFormatter,
+    PlannedEcho,
     RangeInput,
     RecordingEcho,
     SplitEcho,
@@ -355,6 +356,31 @@ def test_a_movable_plugin_produces_one_sequence_in_a_process_of_its_own(
     # Each piece records its events 0, 2, ...: in a batch's pieces of 1, 2, 4, 2, 1, those at
     # 0 | 1 | 3, 5 | 7 | 9: the pieces' records, at the batch's places.
     assert KEPT["test"] == [e for i, e in enumerate(moved.events) if i % 10 in {0, 1, 3, 5, 7, 9}]
+
+
+def test_a_planned_plugin_is_one_sequence_over_every_producer(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Split over processes, each piece planned here first, in stream order: the events are
+    numbered as one sequence though two processes made them."""
+    import os
+
+    from eventum_core.pipeline import events
+
+    monkeypatch.setattr(events, "PIECE", 4)
+    registry.register("event", "planned", PlannedEcho)
+    run = run_generator(
+        {**config({"count": 200}), "event": {"planned": {}}},
+        base_path=tmp_path,
+        registry=registry,
+        batch={"size": 10},
+        workers=2,
+    )
+    fields = [e.split(" ") for e in run.events]
+    assert [f[2] for f in fields] == [f"#{n}" for n in range(1, 201)]
+    pids = [f[3] for f in fields]
+    assert set(pids) == {str(os.getpid()), *pids} and len(set(pids)) == 2
+    assert pids[:10] == [str(os.getpid())] * 10  # batches alternate: this process has the first
 
 
 def test_a_moved_run_writes_a_batch_at_once(

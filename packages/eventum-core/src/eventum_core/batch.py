@@ -48,7 +48,8 @@ class TimestampBatch:
 
     `timestamps` is ascending; `sources[i]` is the index (in the generator's `input` list) of the
     input that produced `timestamps[i]`, and `input_tags[k]` the tags of input `k`. `index` is
-    the batch's place in the run's merged schedule (see `batch_index`).
+    the batch's place in the run's merged schedule (see `batch_index`). `plan` is what this
+    process's event plugin planned for the piece (`PlansAhead`), for the producer that makes it.
     """
 
     timestamps: Timestamps
@@ -56,6 +57,7 @@ class TimestampBatch:
     input_tags: Sequence[tuple[str, ...]]
     timezone: tzinfo
     index: int | None = None
+    plan: Any = None
     _cache: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:

@@ -56,6 +56,7 @@ class PluginContext:
     skip_past: bool = False
     seed: int = 0
     segment: Segment = field(default_factory=Segment)
+    producer: int = 0  # which of its process's event producers the instance is (0: its own)
     logger: Any = None
     run_id: str = ""  # names this run for ids a rerun must repeat (`--run-id`); new per run
 

@@ -67,19 +67,22 @@ class EventPlugin(Protocol):
     whether the source is exhausted. A failure for one timestamp is logged and counted by the
     plugin, never raised: the rest of the batch goes on. It runs in a worker thread.
 
-    Three traits let core put the event stage on other cores in sample mode (`--workers auto`):
+    Four traits let core put the event stage on other cores in sample mode (`--workers auto`):
     `parallel_safe` (batches may be produced by separate instances, each with its own `Segment`
-    of the random streams), `movable` (one instance may produce every batch in a worker process
-    of its own while this process formats and writes: it shares no live state with the rest of
-    the process, so its events are those it would make here) and `cheap` (producing costs less
-    than shipping the events between processes, so workers would not help). An instance may set
-    them in `__init__` from its config; core reads them once, after building it.
+    of the random streams), `planned` (so may they once this process's instance has planned each
+    piece, in stream order: see `PlansAhead`), `movable` (one instance may produce every batch in
+    a worker process of its own while this process formats and writes: it shares no live state
+    with the rest of the process, so its events are those it would make here) and `cheap`
+    (producing costs less than shipping the events between processes, so workers would not
+    help). An instance may set them in `__init__` from its config; core reads them once, after
+    building it.
     """
 
     @property
     def Config(self) -> type[BaseModel]: ...
 
     parallel_safe: bool = False
+    planned: bool = False
     movable: bool = False
     cheap: bool = False
 
@@ -208,6 +211,21 @@ class KeepsRecords(Protocol):
     """
 
     def keep(self, records: list[Any]) -> None: ...
+
+
+@runtime_checkable
+class PlansAhead(Protocol):
+    """Protocol: a `planned` event plugin instance, whose state across events is one sequence
+    that a cheap pass can compute without producing (the template plugin's `shared` counters).
+
+    When its batches are spread over producers, core calls `plan(piece)` on this process's
+    instance for every piece of every batch, in stream order, and hands the result to whichever
+    producer makes the piece as `piece.plan`: what that producer needs to make it as if it had
+    made every piece before (the template plugin: its picks and `shared` as they start).
+    `produce` follows the plan when a piece has one; a one-producer run plans nothing.
+    """
+
+    def plan(self, batch: TimestampBatch) -> Any: ...
 
 
 # What an input plugin may declare besides its protocol, for a run split over machines.

@@ -35,10 +35,11 @@ handed on (formatted, for a moved producer) while the next is made."""
 
 def plan_producers(parameters: GeneratorParameters, plugin: EventPlugin, name: str) -> Producers:
     """Producers for the event stage, from the plugin's traits (read once from the built
-    instance: they may depend on its config): in sample mode, all cores when it can be split,
-    else a core of its own when it can be moved. A producer makes a batch in pieces unless
-    producing is cheap (or live: batches are what is due), however many there are, so that a
-    batch's events do not depend on where it was made."""
+    instance: they may depend on its config): in sample mode, all cores when it can be split
+    (its pieces planned here first, if it is `planned`), else a core of its own when it can be
+    moved. A producer makes a batch in pieces unless producing is cheap (or live: batches are
+    what is due), however many there are, so that a batch's events do not depend on where it
+    was made."""
     p = parameters
     event = traits("event", plugin)
     one = Producers(piece=None if p.live_mode or event["cheap"] else PIECE)
@@ -47,17 +48,19 @@ def plan_producers(parameters: GeneratorParameters, plugin: EventPlugin, name: s
         # A cheap plugin: workers would cost more than they save.
         if p.live_mode or event["cheap"] or cores == 1:
             return one
-        if event["parallel_safe"]:
-            return dataclasses.replace(one, count=cores)
+        if event["parallel_safe"] or event["planned"]:
+            planned = not event["parallel_safe"]
+            return dataclasses.replace(one, count=cores, planned=planned)
         return dataclasses.replace(one, moved=event["movable"])
-    if p.workers > 1 and not event["parallel_safe"]:
+    if p.workers > 1 and not (event["parallel_safe"] or event["planned"]):
         log.warning(
             "this event plugin cannot be split across processes; using one producer",
             generator=p.id,
             plugin=name,
         )
         return dataclasses.replace(one, moved=event["movable"] and not p.live_mode)
-    return dataclasses.replace(one, count=p.workers)
+    planned = p.workers > 1 and not event["parallel_safe"]
+    return dataclasses.replace(one, count=p.workers, planned=planned)
 
 
 class EventStage:

@@ -7,7 +7,10 @@ with `Segment(i, n)`: its random streams are its own and repeatable, so a seeded
 same bytes for the same number of workers. Producer 0 is this process (it has spare time: the
 rest of the pipeline is light); it produces a batch when its result is asked for, in a worker
 thread, while the other producers work on theirs. State the plugin keeps (the template plugin's
-`shared` with `shared_scope: producer`) is per producer.
+`shared` with `shared_scope: producer`) is per producer, unless the plugin is `planned`: then
+this process's instance plans every piece of every batch as it is sent, in stream order, and
+the producer that makes a piece starts from its plan (the template plugin's `shared` counters:
+one sequence, on every core).
 
 A plugin that must stay one instance (its state is one sequence) but is `movable` is moved: one
 worker process, with this process's segment, produces every batch while this process formats and
@@ -43,7 +46,7 @@ import anyio
 from eventum_core import logging as eventum_logging
 from eventum_core.batch import Formatted, Produced, TimestampBatch
 from eventum_core.context import PluginContext, Segment
-from eventum_core.protocols import EventPlugin, Formatter, KeepsRecords
+from eventum_core.protocols import EventPlugin, Formatter, KeepsRecords, PlansAhead
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class Producers:
 
     count: int = 1
     moved: bool = False
+    planned: bool = False  # this process's instance plans every piece first (`PlansAhead`)
     piece: int | None = None  # a producer makes a batch in pieces of at most this many timestamps
 
 
@@ -259,6 +263,7 @@ class EventWorkers:
         self._keeper = local if isinstance(local, KeepsRecords) else None
         self._formatters = [None if f is None else f.local for f in formatters]
         self._first = 0 if producers.moved else 1  # the first slot a worker process takes
+        self._planner = local if producers.planned and isinstance(local, PlansAhead) else None
         self._pieces = producers.piece
         self._conns: list[Channel] = []
         self._processes: list[Any] = []
@@ -290,6 +295,7 @@ class EventWorkers:
         base = context.segment
         for index in range(self._first, count):
             fields["segment"] = Segment(base.index + base.count * index, base.count * count)
+            fields["producer"] = index
             conn, child = Channel.pair(mp)
             process = mp.Process(
                 target=_serve,
@@ -327,6 +333,9 @@ class EventWorkers:
     async def submit(self, batch: TimestampBatch) -> None:
         slot, self._next = self._next, (self._next + 1) % self.count
         pieces = batch.pieces(self._pieces)
+        if self._planner is not None:  # here, in stream order, whoever makes the pieces
+            plan = self._planner.plan
+            pieces = [dataclasses.replace(p, plan=plan(p)) for p in pieces]
         if slot < self._first:
             local, formatters = self._local, self._formatters
             self._in_flight.append(
