@@ -26,8 +26,9 @@ from eventum_core import write_whole
 T = TypeVar("T")
 
 _FORMAT = b"eventum-template-cache 1"
-_SHAPING_SOURCES = ("fast.py", "rendering.py", "code_cache.py")
-"""This package's files that decide the code Jinja makes (the generator, the environment)."""
+_SHAPING_SOURCES = ("fast.py", "rendering.py", "counters.py", "code_cache.py")
+"""This package's files that decide the code Jinja makes (the generator, the environment) and
+what the plugin reads from syntax trees (facts, counters)."""
 
 
 @cache  # read once per process, not once per plugin instance (event workers, previews)

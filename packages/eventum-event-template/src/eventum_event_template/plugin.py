@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from random import Random
 from typing import Any, ClassVar
 
 from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError
@@ -17,6 +18,7 @@ from eventum_event_template.config import (
     SampleConfig,
     TemplateEventConfig,
 )
+from eventum_event_template.counters import CounterPlan, counter_ops
 from eventum_event_template.dispatch import (
     Dispatcher,
     DispatchSignal,
@@ -26,7 +28,14 @@ from eventum_event_template.dispatch import (
 )
 from eventum_event_template.instants import instants
 from eventum_event_template.modules import ModuleProvider, warm_up
-from eventum_event_template.pickers import CyclePicker, FsmPicker, make_picker
+from eventum_event_template.pickers import (
+    AnyPicker,
+    ChancePicker,
+    CyclePicker,
+    FsmPicker,
+    Picker,
+    make_picker,
+)
 from eventum_event_template.rendering import (
     CompiledTemplate,
     batch_template,
@@ -170,11 +179,16 @@ class TemplateEvent:
         """Batches may go to separate processes: the picks do not run across batches and no
         template keeps state across events (`shared`, `locals`: unless `shared_scope` makes
         them per producer), touches process-wide `globals` or `dispatch`."""
+        self._counters = None if self.parallel_safe else self._counter_plan(cfg, env, files, rng)
+        self.planned = self._counters is not None
+        """Batches may go to separate processes once this instance has planned their pieces:
+        `shared` is counters only (see counters.py), one sequence wherever a piece renders."""
         self.cheap = self._batchable and not uses(("faker", "mimesis"))
         """Rendering costs less than sending events between processes: no worker helps."""
         segment = context.segment
         if (
-            segment.count > 1
+            context.producer == 0  # not a producer of this process (`planned` ones' are one)
+            and segment.count > 1
             and segment.index == segment.count - 1
             and cfg.shared_scope == "generator"
             and uses(("shared", "locals"))
@@ -187,6 +201,35 @@ class TemplateEvent:
             )
         if self.movable and not self.cheap:  # event workers may be forked from here
             warm_up(modules, (env.loader.get_source(env, name)[0] for name in files))  # type: ignore[union-attr]
+
+    def _counter_plan(
+        self, cfg: ModeConfig, env: Environment, files: list[str], rng: Random
+    ) -> CounterPlan | None:
+        """A plan of `shared` counters when every template's state is those alone (and the
+        picks are random draws or `all`: none depends on state or runs on across batches)."""
+        if (
+            cfg.shared_scope != "generator"
+            or self._world is not None
+            or type(self._picker) not in (Picker, AnyPicker, ChancePicker)
+            or names_used(env, files)(("locals", "globals", "dispatch"))
+        ):
+            return None
+        rendered = {t.file for t in self._templates.values()}
+        if names_used(env, [f for f in files if f not in rendered])(("shared",)):
+            return None  # an included or imported file uses it
+        ops = {
+            alias: counter_ops(env, env.loader.get_source(env, t.file)[0])  # type: ignore[union-attr]
+            for alias, t in self._templates.items()
+        }
+        if any(o is None for o in ops.values()) or not any(ops.values()):
+            return None
+        # Picks of its own: drawn here for every piece, whichever producer renders it.
+        return CounterPlan(make_picker(cfg, Random(rng.getrandbits(64))), ops)  # type: ignore[arg-type]
+
+    def plan(self, batch: TimestampBatch) -> tuple[Any, ...]:
+        """The picks of a piece and `shared`'s values before it (`PlansAhead`)."""
+        assert self._counters is not None
+        return self._counters.plan(len(batch))
 
     @staticmethod
     def _compile(
@@ -234,6 +277,11 @@ class TemplateEvent:
         if not len(batch):
             return Produced([])
         tags = batch.tags()
+        if batch.plan is not None:  # planned here or by the instance that sent the piece
+            picks, start = batch.plan
+            self.shared.clear()
+            self.shared.update(start)
+            return self._produce_each(instants(batch.datetimes()), tags, picks)
         if self._batchable:
             texts = None
             if self._text_timestamps:
@@ -270,10 +318,16 @@ class TemplateEvent:
         return events
 
     def _produce_each(
-        self, timestamps: Sequence[datetime], tags: Sequence[tuple[str, ...]]
+        self,
+        timestamps: Sequence[datetime],
+        tags: Sequence[tuple[str, ...]],
+        picks: Sequence[str] | None = None,
     ) -> Produced:
         templates = self._templates
-        pick = self._picker.pick
+        pick: Callable[[CheckContext], tuple[str, ...]] = self._picker.pick
+        if picks is not None:  # planned
+            planned = iter(picks)
+            pick = lambda _: (next(planned),)  # noqa: E731
         check = self._check
         fsm = self._fsm
         events: list[str] = []

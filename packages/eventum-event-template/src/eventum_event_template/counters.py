@@ -1,0 +1,192 @@
+"""`shared` state that a cheap pass can compute ahead: counters.
+
+A template's `shared` use is counters when every mention of `shared` is in statements like these,
+at the template's top level (not in an `if`, a loop or a macro), with constant keys:
+
+    {%- set record_id = shared.get('record_id', 1) -%}
+    {%- do shared.set('record_id', (record_id + 1) % 2147483647) -%}
+
+and the names they bind are bound nowhere else. What such a template does to `shared` then
+depends on `shared` alone: given which templates render, in order, the values `shared` holds
+before any event can be computed without rendering (`CounterPlan`). That is how the event
+stage puts these templates on every core and keeps `shared` one sequence, as Eventum's documents
+it: this process plans each piece of a batch (the picks, and `shared` as the pieces before it
+leave it), and whichever producer renders the piece starts from that.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from jinja2 import Environment, nodes
+
+from eventum_event_template.code_cache import CodeCache
+from eventum_event_template.pickers import Picker
+
+# A statement: ("let", name, expression) or ("set", key, expression); an expression:
+# ("const", value), ("name", name), ("get", key, default) or (operator, operand, ...).
+Op = tuple[Any, ...]
+
+_OPERATORS: dict[type[nodes.Node], tuple[str, Callable[..., Any]]] = {
+    nodes.Add: ("+", operator.add),
+    nodes.Sub: ("-", operator.sub),
+    nodes.Mul: ("*", operator.mul),
+    nodes.Div: ("/", operator.truediv),
+    nodes.FloorDiv: ("//", operator.floordiv),
+    nodes.Mod: ("%", operator.mod),
+    nodes.Neg: ("neg", operator.neg),
+    nodes.Pos: ("pos", operator.pos),
+}
+_BY_SYMBOL = dict(_OPERATORS.values())
+
+
+def _call_on_shared(node: nodes.Node, method: str, arity: range) -> list[nodes.Expr] | None:
+    """The arguments of `shared.<method>(...)` with a constant string key, else None."""
+    if not (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Getattr)
+        and isinstance(node.node.node, nodes.Name)
+        and node.node.node.name == "shared"
+        and node.node.attr == method
+        and not node.kwargs
+        and node.dyn_args is None
+        and node.dyn_kwargs is None
+        and len(node.args) in arity
+        and isinstance(node.args[0], nodes.Const)
+        and isinstance(node.args[0].value, str)
+    ):
+        return None
+    return node.args
+
+
+def _scalar(node: nodes.Node) -> bool:
+    """A constant that cannot change once in `shared` (a list default, `[]`, could)."""
+    return isinstance(node, nodes.Const) and isinstance(node.value, int | float | str | None)
+
+
+def _expression(node: nodes.Node, bound: set[str]) -> Op | None:
+    if _scalar(node):
+        return ("const", node.value)  # type: ignore[attr-defined]
+    if isinstance(node, nodes.Name) and node.name in bound:
+        return ("name", node.name)
+    if type(node) in _OPERATORS:
+        symbol = _OPERATORS[type(node)][0]
+        operands = [_expression(child, bound) for child in node.iter_child_nodes()]
+        return None if None in operands else (symbol, *operands)
+    args = _call_on_shared(node, "get", range(1, 3))
+    if args is None or not all(_scalar(a) for a in args):
+        return None
+    key, default = (cast(nodes.Const, a).value for a in (*args, nodes.Const(None))[:2])
+    return ("get", key, default)
+
+
+def counter_ops(env: Environment, source: str) -> tuple[Op, ...] | None:
+    """The counter statements of a template, in order (none when it leaves `shared` alone);
+    None when its use of `shared` is not only counters."""
+    cache: CodeCache | None = getattr(env, "code_cache", None)
+    if cache is None:
+        return _read_ops(env, source)
+    return cache.get_or_make(("counters", source), lambda: _read_ops(env, source))
+
+
+def _read_ops(env: Environment, source: str) -> tuple[Op, ...] | None:
+    ast = env.parse(source)
+    if any(True for _ in ast.find_all(nodes.Extends)):
+        return None
+    ops: list[Op] = []
+    bound: set[str] = set()
+    mentions = 0  # of `shared` in the statements read
+    for node in ast.body:
+        counted = sum(1 for n in node.find_all(nodes.Name) if n.name == "shared")
+        if not counted:
+            continue
+        op: Op | None = None
+        if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
+            value = _expression(node.node, bound)
+            if value is not None:
+                op = ("let", node.target.name, value)
+                bound.add(node.target.name)
+        elif isinstance(node, nodes.ExprStmt):
+            args = _call_on_shared(node.node, "set", range(2, 3))
+            value = None if args is None else _expression(args[1], bound)
+            if args is not None and value is not None:
+                op = ("set", cast(nodes.Const, args[0]).value, value)
+        if op is None:
+            return None
+        ops.append(op)
+        mentions += counted
+    if mentions != sum(1 for n in ast.find_all(nodes.Name) if n.name == "shared"):
+        return None  # `shared` also in an `if`, a loop, a macro or an output
+    stores = [n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")]
+    if any(stores.count(name) != 1 for name in bound):
+        return None  # a counter's name is bound again elsewhere
+    return tuple(ops)
+
+
+def _compile(expression: Op) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
+    """`expression` as a function of (`shared`'s values, the names bound so far)."""
+    kind = expression[0]
+    if kind == "const":
+        value = expression[1]
+        return lambda state, names: value
+    if kind == "name":
+        name = expression[1]
+        return lambda state, names: names[name]
+    if kind == "get":
+        key, default = expression[1], expression[2]
+        return lambda state, names: state.get(key, default)
+    apply = _BY_SYMBOL[kind]
+    operands = [_compile(e) for e in expression[1:]]
+    if len(operands) == 1:
+        (only,) = operands
+        return lambda state, names: apply(only(state, names))
+    left, right = operands
+    return lambda state, names: apply(left(state, names), right(state, names))
+
+
+def _step(ops: tuple[Op, ...]) -> Callable[[dict[str, Any]], None] | None:
+    """What rendering the template does to `shared`'s values (None: nothing)."""
+    if not ops:
+        return None
+    steps = [(kind, target, _compile(expression)) for kind, target, expression in ops]
+
+    def step(state: dict[str, Any]) -> None:
+        names: dict[str, Any] = {}
+        for kind, target, value in steps:
+            if kind == "let":
+                names[target] = value(state, names)
+            else:
+                state[target] = value(state, names)
+
+    return step
+
+
+class CounterPlan:
+    """The picks and `shared`'s starting values of each piece, in stream order: made here from
+    a picker of its own, cheaply (no rendering)."""
+
+    def __init__(self, picker: Picker, ops: dict[str, tuple[Op, ...]]) -> None:
+        self._picker = picker
+        self._steps = {alias: _step(o) for alias, o in ops.items()}
+        self._state: dict[str, Any] = {}
+
+    def plan(self, size: int) -> tuple[Sequence[str] | None, dict[str, Any]]:
+        """For the next `size` timestamps: the alias picked for each (None: every template
+        renders each time) and `shared`'s values before the first."""
+        start = dict(self._state)
+        picks = self._picker.pick_batch(size)
+        steps = self._steps
+        state = self._state
+        if picks is None:
+            every = [s for s in steps.values() if s is not None]
+            for _ in range(size):
+                for step in every:
+                    step(state)
+        else:
+            for alias in picks:
+                made = steps[alias]
+                if made is not None:
+                    made(state)
+        return picks, start

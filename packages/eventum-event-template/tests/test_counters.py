@@ -1,0 +1,121 @@
+"""`shared` counters computed ahead: templates whose state is counters render on every core and
+their counters stay one sequence."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from jinja2 import Environment
+
+from eventum_core.testing import run_generator
+from eventum_event_template.counters import CounterPlan, counter_ops
+from eventum_event_template.pickers import Picker
+
+GET = "{%- set n = shared.get('n', 0) + 1 -%}"
+SET = "{%- do shared.set('n', n) -%}"
+
+
+@pytest.fixture(params=["jinja", "plugin"])
+def ops(request, make_plugin):
+    """`counter_ops` with plain Jinja's parser and with the plugin's (which folds constants:
+    `[]` is a constant there)."""
+    if request.param == "jinja":
+        env = Environment(extensions=["jinja2.ext.do"])
+    else:
+        env = make_plugin({}, {"t.jinja": "x"})._env
+    return lambda source: counter_ops(env, source)
+
+
+def test_counter_statements_are_read_in_order(ops):
+    source = (
+        "{%- set seq = shared.get('seq', 100000) -%}\n{{ seq }} {{ module.rand.crypto.uuid4() }}\n"
+        "{%- do shared.set('seq', (seq + 1) % 2147483647) -%}"
+    )
+    assert ops(source) == (
+        ("let", "seq", ("get", "seq", 100000)),
+        ("set", "seq", ("%", ("+", ("name", "seq"), ("const", 1)), ("const", 2147483647))),
+    )
+    assert ops("{{ module.rand.crypto.uuid4() }}") == ()  # leaves `shared` alone
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{%- set s = shared.get('sessions', []) -%}{% do s.append(1) %}",  # a pool
+        "{%- set s = shared.get('sessions', []) -%}{% do shared.set('sessions', s) %}",
+        "{%- set n = shared.get('seq:' ~ host, 0) -%}{% do shared.set('seq:' ~ host, n + 1) %}",
+        "{% if x %}" + GET + SET + "{% endif %}",  # not at the top level
+        GET + SET + "{{ shared.get('n') }}",  # printed
+        GET + "{% set n = 5 %}" + SET,  # bound again
+        GET + "{% for n in [1] %}{% endfor %}" + SET,
+        "{% do shared.update({'n': 1}) %}",
+        "{% macro m() %}" + GET + "{% endmacro %}",
+    ],
+)
+def test_other_uses_of_shared_are_not_counters(ops, source):
+    assert ops(source) is None
+
+
+def test_a_plan_gives_each_piece_the_values_the_pieces_before_it_leave():
+    step = (("let", "n", ("+", ("get", "n", 0), ("const", 1))), ("set", "n", ("name", "n")))
+    plan = CounterPlan(Picker(("a", "b")), {"a": step, "b": ()})  # `all`: a and b each time
+    assert plan.plan(3) == (None, {})
+    assert plan.plan(2) == (None, {"n": 3})
+    assert plan.plan(1) == (None, {"n": 5})
+
+
+def _pack(tmp_path: Path, count: int, a: str, b: str, **event: object) -> dict:
+    (tmp_path / "a.jinja").write_text(a)
+    (tmp_path / "b.jinja").write_text(b)
+    return {
+        "input": [{"linspace": {"start": "2024-01-01T00:00:00+00:00",
+                                "end": "2024-01-01T01:00:00+00:00", "count": count}}],
+        "event": {"template": {"mode": "chance", **event, "templates": [
+            {"a": {"template": "a.jinja", "chance": 3}},
+            {"b": {"template": "b.jinja", "chance": 1}},
+        ]}},
+        "output": [{"stdout": {"formatter": {"format": "json"}}}],
+    }  # fmt: skip
+
+
+A = (
+    GET + SET + "{%- set a = shared.get('a', 100) -%}"
+    "{%- do shared.set('a', (a + 1) % 2147483647) -%}"
+    '{"t": "a", "n": {{ n }}, "a": {{ a }}, "pid": {{ module.os.getpid() }},'
+    ' "u": "{{ module.rand.crypto.uuid4() }}"}'
+)
+B = GET + SET + '{"t": "b", "n": {{ n }}, "pid": {{ module.os.getpid() }}}'
+
+
+def test_counters_are_one_sequence_over_every_core(tmp_path: Path):
+    config = _pack(tmp_path, 6000, A, B)
+    run = run_generator(config, base_path=tmp_path, batch={"size": 1000}, workers=2, seed=3)
+    events = [json.loads(e) for e in run.events]
+    assert [e["n"] for e in events] == list(range(1, 6001))
+    a = [e["a"] for e in events if e["t"] == "a"]
+    assert a == list(range(100, 100 + len(a))) and 0.7 < len(a) / 6000 < 0.8  # chance 3:1
+    pids = {e["pid"] for e in events}
+    assert len(pids) == 2 and os.getpid() in pids  # this process and a worker made batches
+    again = run_generator(config, base_path=tmp_path, batch={"size": 1000}, workers=2, seed=3)
+    repeated = [json.loads(e) for e in again.events]
+    assert [e | {"pid": 0} for e in repeated] == [e | {"pid": 0} for e in events]  # seeded
+
+
+def test_a_template_with_other_state_is_not_planned(make_plugin):
+    counters = make_plugin({"mode": "chance", "templates": [
+        {"a": {"template": "a.jinja", "chance": 1}}, {"b": {"template": "b.jinja", "chance": 1}},
+    ]}, {"a.jinja": A, "b.jinja": B})  # fmt: skip
+    assert (counters.parallel_safe, counters.planned, counters.movable) == (False, True, True)
+    pool = "{%- set s = shared.get('s', []) -%}{% do s.append(1) %}x"
+    for config, files in [
+        ({"mode": "chance", "templates": [{"a": {"template": "a.jinja", "chance": 1}}]},
+         {"a.jinja": pool}),
+        ({"mode": "spin", "templates": [{"a": {"template": "a.jinja"}}]}, {"a.jinja": A}),
+        ({"mode": "any", "shared_scope": "producer", "templates": [{"a": {"template": "a.jinja"}}]},
+         {"a.jinja": A}),
+    ]:  # fmt: skip
+        plugin = make_plugin(config, files)
+        assert not plugin.planned
