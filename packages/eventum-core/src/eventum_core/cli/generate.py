@@ -150,7 +150,7 @@ def generate(
         typer.Option(
             "--workers",
             metavar="N|auto",
-            help="Processes producing events: auto uses every core in sample mode when the event plugin allows it (templates that keep `shared` state render as one sequence in one worker process, unless `shared_scope: producer`); 1 keeps everything in this process.",
+            help="Processes producing events: auto uses every core in sample mode when the event plugin allows it (a template's `shared` state stays one sequence: planned on every core when it is counters, else rendered in one worker process, unless `shared_scope: producer`); 1 keeps everything in this process.",
             rich_help_panel=_GEN,
         ),
     ] = "auto",
