@@ -67,6 +67,17 @@ def test_a_plan_gives_each_piece_the_values_the_pieces_before_it_leave():
     assert plan.plan(1) == (None, {"n": 5})
 
 
+def test_a_statement_that_fails_stops_the_template_there_as_rendering_does():
+    step = (
+        ("set", "a", ("const", 1)),
+        ("let", "n", ("+", ("get", "n", "x"), ("const", 1))),  # "x" + 1: a TypeError
+        ("set", "n", ("name", "n")),
+    )
+    plan = CounterPlan(Picker(("t",)), {"t": step})
+    assert plan.plan(2) == (None, {})
+    assert plan.plan(1) == (None, {"a": 1})
+
+
 def _pack(tmp_path: Path, count: int, a: str, b: str, **event: object) -> dict:
     (tmp_path / "a.jinja").write_text(a)
     (tmp_path / "b.jinja").write_text(b)

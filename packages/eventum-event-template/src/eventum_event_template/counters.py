@@ -97,10 +97,8 @@ def _read_ops(env: Environment, source: str) -> tuple[Op, ...] | None:
         return None
     ops: list[Op] = []
     bound: set[str] = set()
-    mentions = 0  # of `shared` in the statements read
-    for node in ast.body:
-        counted = sum(1 for n in node.find_all(nodes.Name) if n.name == "shared")
-        if not counted:
+    for node in ast.body:  # a statement that mentions `shared` is a counter's, or none is
+        if not any(n.name == "shared" for n in node.find_all(nodes.Name)):
             continue
         op: Op | None = None
         if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
@@ -116,9 +114,6 @@ def _read_ops(env: Environment, source: str) -> tuple[Op, ...] | None:
         if op is None:
             return None
         ops.append(op)
-        mentions += counted
-    if mentions != sum(1 for n in ast.find_all(nodes.Name) if n.name == "shared"):
-        return None  # `shared` also in an `if`, a loop, a macro or an output
     stores = [n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")]
     if any(stores.count(name) != 1 for name in bound):
         return None  # a counter's name is bound again elsewhere
@@ -154,11 +149,14 @@ def _step(ops: tuple[Op, ...]) -> Callable[[dict[str, Any]], None] | None:
 
     def step(state: dict[str, Any]) -> None:
         names: dict[str, Any] = {}
-        for kind, target, value in steps:
-            if kind == "let":
-                names[target] = value(state, names)
-            else:
-                state[target] = value(state, names)
+        try:
+            for kind, target, value in steps:
+                if kind == "let":
+                    names[target] = value(state, names)
+                else:
+                    state[target] = value(state, names)
+        except Exception:
+            return  # the render fails here too, leaving `shared` as the statements before did
 
     return step
 
