@@ -42,6 +42,7 @@ from eventum_event_template.rendering import (
     error_location,
     make_environment,
     names_used,
+    read_sources,
     template_facts,
 )
 from eventum_event_template.samples import Sample, csv_sample, items_sample, json_sample
@@ -165,8 +166,8 @@ class TemplateEvent:
         self._batchable = not self._fsm and all(t.batchable for t in self._templates.values())
         self._text_timestamps = all(t.text_timestamps for t in self._templates.values())
         self._exhausted = False
-        files = env.list_templates(["jinja"])
-        uses = names_used(env, files)
+        sources = read_sources(env, env.list_templates(["jinja"]))
+        uses = names_used(env, sources.values())
         self.movable = not uses(("globals",))
         """The instance may produce in a process of its own: no template touches the
         process-wide `globals`."""
@@ -179,7 +180,7 @@ class TemplateEvent:
         """Batches may go to separate processes: the picks do not run across batches and no
         template keeps state across events (`shared`, `locals`: unless `shared_scope` makes
         them per producer), touches process-wide `globals` or `dispatch`."""
-        self._counters = None if self.parallel_safe else self._counter_plan(cfg, env, files, rng)
+        self._counters = None if self.parallel_safe else self._counter_plan(cfg, sources, uses, rng)
         self.planned = self._counters is not None
         """Batches may go to separate processes once this instance has planned their pieces:
         `shared` is counters only (see counters.py), one sequence wherever a piece renders."""
@@ -200,25 +201,32 @@ class TemplateEvent:
                 segments=segment.count,
             )
         if self.movable and not self.cheap:  # event workers may be forked from here
-            warm_up(modules, (env.loader.get_source(env, name)[0] for name in files))  # type: ignore[union-attr]
+            warm_up(modules, (source for source in sources.values() if source is not None))
 
     def _counter_plan(
-        self, cfg: ModeConfig, env: Environment, files: list[str], rng: Random
+        self,
+        cfg: ModeConfig,
+        sources: dict[str, str | None],
+        uses: Callable[[tuple[str, ...]], bool],
+        rng: Random,
     ) -> CounterPlan | None:
         """A plan of `shared` counters when every template's state is those alone (and the
-        picks are random draws or `all`: none depends on state or runs on across batches)."""
+        picks are random draws or `all`: none depends on state or runs on across batches).
+        `sources` are the folder's template texts, `uses` what names they use."""
+        env = self._env
         if (
             cfg.shared_scope != "generator"
             or self._world is not None
             or type(self._picker) not in (Picker, AnyPicker, ChancePicker)
-            or names_used(env, files)(("locals", "globals", "dispatch"))
+            or uses(("locals", "globals", "dispatch"))
         ):
             return None
         rendered = {t.file for t in self._templates.values()}
-        if names_used(env, [f for f in files if f not in rendered])(("shared",)):
+        others = [source for name, source in sources.items() if name not in rendered]
+        if names_used(env, others)(("shared",)):
             return None  # an included or imported file uses it
         ops = {
-            alias: counter_ops(env, env.loader.get_source(env, t.file)[0])  # type: ignore[union-attr]
+            alias: None if (source := sources.get(t.file)) is None else counter_ops(env, source)
             for alias, t in self._templates.items()
         }
         if any(o is None for o in ops.values()) or not any(ops.values()):

@@ -10,7 +10,7 @@ render raises, is rendered again event by event, which reports errors precisely.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -283,15 +283,27 @@ def template_facts(env: Environment, source: str) -> Facts:
     return facts
 
 
-def names_used(env: Environment, templates: Sequence[str]) -> Callable[[tuple[str, ...]], bool]:
-    """Whether any of the template files refers to any of some names, as a variable or an
-    attribute (`module.faker`): each file read and parsed once, an unreadable one counting as
-    yes to every question."""
-    facts: list[Facts | None] = []
+def read_sources(env: Environment, templates: Sequence[str]) -> dict[str, str | None]:
+    """Each template file's text (None: unreadable), read once for every question about it."""
+    sources: dict[str, str | None] = {}
     for template in templates:
         try:
-            source, _, _ = env.loader.get_source(env, template)  # type: ignore[union-attr]
-            facts.append(template_facts(env, source))
+            sources[template] = env.loader.get_source(env, template)[0]  # type: ignore[union-attr]
+        except Exception:
+            sources[template] = None
+    return sources
+
+
+def names_used(
+    env: Environment, sources: Iterable[str | None]
+) -> Callable[[tuple[str, ...]], bool]:
+    """Whether any of the template texts refers to any of some names, as a variable or an
+    attribute (`module.faker`): each parsed once, an unreadable or unparsable one counting as
+    yes to every question."""
+    facts: list[Facts | None] = []
+    for source in sources:
+        try:
+            facts.append(None if source is None else template_facts(env, source))
         except Exception:
             facts.append(None)
     return lambda names: any(f is None or f.uses(names) for f in facts)

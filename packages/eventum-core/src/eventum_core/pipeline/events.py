@@ -22,7 +22,7 @@ from eventum_core.pipeline.budget import ByteBudget
 from eventum_core.pipeline.control import EventChunk, RunControl
 from eventum_core.pipeline.counters import EventCounters
 from eventum_core.pipeline.workers import EventWorkers, ProduceFailed, Producers, Result
-from eventum_core.protocols import EventPlugin, traits
+from eventum_core.protocols import EventPlugin, PlansAhead, traits
 
 log = get_logger()
 
@@ -43,24 +43,24 @@ def plan_producers(parameters: GeneratorParameters, plugin: EventPlugin, name: s
     p = parameters
     event = traits("event", plugin)
     one = Producers(piece=None if p.live_mode or event["cheap"] else PIECE)
+    planned = event["planned"] and not event["parallel_safe"] and isinstance(plugin, PlansAhead)
+    splits = event["parallel_safe"] or planned
     if p.workers == "auto":
         cores = len(os.sched_getaffinity(0))
         # A cheap plugin: workers would cost more than they save.
         if p.live_mode or event["cheap"] or cores == 1:
             return one
-        if event["parallel_safe"] or event["planned"]:
-            planned = not event["parallel_safe"]
+        if splits:
             return dataclasses.replace(one, count=cores, planned=planned)
         return dataclasses.replace(one, moved=event["movable"])
-    if p.workers > 1 and not (event["parallel_safe"] or event["planned"]):
+    if p.workers > 1 and not splits:
         log.warning(
             "this event plugin cannot be split across processes; using one producer",
             generator=p.id,
             plugin=name,
         )
         return dataclasses.replace(one, moved=event["movable"] and not p.live_mode)
-    planned = p.workers > 1 and not event["parallel_safe"]
-    return dataclasses.replace(one, count=p.workers, planned=planned)
+    return dataclasses.replace(one, count=p.workers, planned=planned and p.workers > 1)
 
 
 class EventStage:

@@ -39,7 +39,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
@@ -263,7 +263,7 @@ class EventWorkers:
         self._keeper = local if isinstance(local, KeepsRecords) else None
         self._formatters = [None if f is None else f.local for f in formatters]
         self._first = 0 if producers.moved else 1  # the first slot a worker process takes
-        self._planner = local if producers.planned and isinstance(local, PlansAhead) else None
+        self._planner = cast(PlansAhead, local) if producers.planned else None
         self._pieces = producers.piece
         self._conns: list[Channel] = []
         self._processes: list[Any] = []
