@@ -108,6 +108,31 @@ def test_third_party_plugin_runs_and_broken_one_is_harmless(site: Path, tmp_path
     assert "--help" not in result.stderr
 
 
+def test_a_run_parses_no_distributions_metadata(site: Path, tmp_path: Path) -> None:
+    """Distributions' names and versions are for listings and error messages: parsing each
+    plugin's METADATA would slow every run's start for nothing."""
+    (tmp_path / "generator.yml").write_text(
+        "input:\n  - static: {count: 2}\nevent:\n  shout: {}\noutput:\n  - stdout: {}\n"
+    )
+    code = (
+        "import importlib.metadata, sys\n"
+        "def refuse(self):\n    raise AssertionError(f'read the METADATA of {self}')\n"
+        "importlib.metadata.Distribution.metadata = property(refuse)\n"
+        "from eventum_core.cli.app import main\n"
+        "sys.argv = ['eventum', 'generate', '--path', sys.argv[1], '--id', 'x',"
+        " '--live-mode', 'false']\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "generator.yml")],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(line.startswith("HELLO ") for line in lines)
+
+
 def test_using_the_broken_plugin_names_its_distribution(site: Path, tmp_path: Path) -> None:
     (tmp_path / "generator.yml").write_text(
         "input:\n  - static: {count: 2}\nevent:\n  shout: {}\noutput:\n  - broken: {}\n"

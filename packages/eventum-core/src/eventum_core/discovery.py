@@ -1,7 +1,7 @@
 """Finding plugins: one cached scan of entry points, import only what a config names.
 
 Each kind has an entry-point group; the entry-point name is the name written in YAML. Listing
-reads metadata only. Loading imports one plugin and checks it meets its Protocol
+imports nothing; a distribution's name and version are read when shown. Loading imports one plugin and checks it meets its Protocol
 (`protocols.protocol_problem`), registered classes as well as entry points. A plugin
 that is missing gets an install hint; one that fails to import is reported with its distribution
 and version; neither breaks listing. Set EVENTUM_STRICT_PLUGINS=1 to re-raise import errors.
@@ -41,9 +41,24 @@ class PluginInfo:
     kind: PluginKind
     name: str
     target: str
-    distribution: str
-    version: str
+    registered_as: str | None = None  # for a registered class: what stands for its distribution
     entry_point: EntryPoint | None = None
+
+    # A distribution's name and version come from parsing its METADATA (and importing the email
+    # package to do it): only a listing or an error message asks, never a run.
+    @property
+    def distribution(self) -> str:
+        if self.registered_as is not None:
+            return self.registered_as
+        dist = self.entry_point.dist if self.entry_point else None
+        return dist.name if dist else "?"
+
+    @property
+    def version(self) -> str:
+        if self.registered_as is not None:
+            return "-"
+        dist = self.entry_point.dist if self.entry_point else None
+        return dist.version if dist else "?"
 
 
 def distribution_for(kind: PluginKind, name: str) -> str:
@@ -59,17 +74,7 @@ def _scan() -> tuple[PluginInfo, ...]:
     installed = entry_points()  # one pass over the distributions, not one per group
     for kind, group in GROUPS.items():
         for ep in installed.select(group=group):
-            dist = ep.dist
-            found.append(
-                PluginInfo(
-                    kind=kind,
-                    name=ep.name,
-                    target=ep.value,
-                    distribution=dist.name if dist else "?",
-                    version=dist.version if dist else "?",
-                    entry_point=ep,
-                )
-            )
+            found.append(PluginInfo(kind=kind, name=ep.name, target=ep.value, entry_point=ep))
     return tuple(found)
 
 
@@ -94,9 +99,9 @@ class Registry:
         for (k, name), cls in self._registered.items():
             if kind in (None, k):
                 items.append(
-                    PluginInfo(k, name, f"{cls.__module__}:{cls.__qualname__}", "(registered)", "-")
+                    PluginInfo(k, name, f"{cls.__module__}:{cls.__qualname__}", "(registered)")
                 )
-        return sorted(items, key=lambda i: (list(GROUPS).index(i.kind), i.name, i.distribution))
+        return sorted(items, key=lambda i: (list(GROUPS).index(i.kind), i.name, i.target))
 
     def names(self, kind: PluginKind) -> list[str]:
         return sorted({i.name for i in self.infos(kind)})

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from importlib.metadata import entry_points
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 
 import typer
 
@@ -19,13 +20,10 @@ CLI_GROUP = "eventum.cli"
 CORE_COMMANDS = frozenset({"generate", "validate", "plugins", "run"})
 
 
-def _plugin_commands() -> dict[str, str]:
-    """Plugin command names and the distributions that provide them (metadata only)."""
-    return {
-        ep.name: (ep.dist.name if ep.dist else "?")
-        for ep in entry_points(group=CLI_GROUP)
-        if ep.name not in CORE_COMMANDS
-    }
+@cache
+def _plugin_commands() -> dict[str, EntryPoint]:
+    """Plugin commands by name (one scan of entry points, nothing imported)."""
+    return {ep.name: ep for ep in entry_points(group=CLI_GROUP) if ep.name not in CORE_COMMANDS}
 
 
 def _version(value: bool) -> None:
@@ -34,12 +32,14 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def build_app() -> typer.Typer:
-    plugin_commands = _plugin_commands()
+def build_app(root_help: bool = True) -> typer.Typer:
+    """The command tree; `root_help` False when `eventum`'s own help cannot be shown (a command
+    was named), which spares reading the plugin commands' distribution names."""
     epilog = None
-    if plugin_commands:
+    if root_help and (plugin_commands := _plugin_commands()):
         epilog = "Commands from plugins: " + ", ".join(
-            f"{name} ({dist})" for name, dist in sorted(plugin_commands.items())
+            f"{name} ({ep.dist.name if ep.dist else '?'})"
+            for name, ep in sorted(plugin_commands.items())
         )
     app = typer.Typer(
         name="eventum",
@@ -66,7 +66,7 @@ def build_app() -> typer.Typer:
 
 
 def _run_plugin_command(name: str, args: list[str]) -> None:
-    (ep,) = [ep for ep in entry_points(group=CLI_GROUP) if ep.name == name]
+    ep = _plugin_commands()[name]
     try:
         sub = ep.load()
     except Exception as error:
@@ -89,7 +89,7 @@ def main() -> None:
     # typer >= 0.20 carries its own copy of click: take the exception classes from wherever
     # typer's BadParameter lives.
     errors = importlib.import_module(typer.BadParameter.__module__)
-    command = typer.main.get_command(build_app())
+    command = typer.main.get_command(build_app(root_help=not args or args[0].startswith("-")))
     try:
         code = command.main(args=args, prog_name="eventum", standalone_mode=False)
     except errors.UsageError as error:
