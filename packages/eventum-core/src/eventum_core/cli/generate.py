@@ -209,7 +209,7 @@ def generate(
     ] = None,
 ) -> None:
     """Run one generator and print or deliver its events."""
-    from eventum_core.cli.session import run_generate, run_on_cluster
+    from eventum_core.cli.session import end_process, run_generate, run_on_cluster
 
     try:
         options = {
@@ -247,7 +247,7 @@ def generate(
         print_error(str(error))
         raise typer.Exit(2) from None
     run = run_generate if cluster is None else run_on_cluster(cluster, segments or "auto")
-    raise typer.Exit(
+    end_process(
         run(
             options,
             verbosity=verbose,

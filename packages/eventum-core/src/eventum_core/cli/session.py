@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import os
 import signal
@@ -10,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import anyio
 from pydantic import ValidationError
@@ -134,6 +136,17 @@ def run_on_cluster(address: str, segments: str) -> Callable[..., int]:
 def _no_cluster_runner(options: dict[str, Any], **_: Any) -> int:
     print_error("--cluster needs eventum-ray, which is not installed: pip install eventum-ray")
     return EXIT_USAGE
+
+
+def end_process(code: int) -> NoReturn:
+    """End the process once a run is over, without the interpreter's teardown: freeing every
+    module and object it imported takes tens of milliseconds after a short run, for nothing.
+    Exit handlers still run and buffered output is flushed first."""
+    atexit._run_exitfuncs()  # what a normal exit would run (logging, multiprocessing, plugins)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, as a normal exit ignores
+            stream.flush()
+    os._exit(code)
 
 
 def internal_error(error: BaseException, verbosity: int) -> int:
