@@ -26,7 +26,7 @@ def ops(request, make_plugin):
         env = Environment(extensions=["jinja2.ext.do"])
     else:
         env = make_plugin({}, {"t.jinja": "x"})._env
-    return lambda source: counter_ops(env, source)
+    return lambda source, sources={}: counter_ops(env, source, sources)
 
 
 def test_counter_statements_are_read_in_order(ops):
@@ -57,6 +57,48 @@ def test_counter_statements_are_read_in_order(ops):
 )
 def test_other_uses_of_shared_are_not_counters(ops, source):
     assert ops(source) is None
+
+
+MACRO = (
+    "{%- macro next_id(sh) -%}{%- set eid = sh.get('id', 1000) -%}"
+    "{%- do sh.set('id', eid + 1) -%}{{ eid }}{%- endmacro -%}"
+)
+IMPORT = "{%- from '_base.jinja' import next_id -%}"
+
+
+def test_a_macro_counter_called_with_shared_is_read_as_the_macros_statements(ops):
+    """The content packs' form: an imported macro counts, called where the template prints."""
+    source = IMPORT + '{"id": "{{ next_id(shared) | trim }}", "n": {{ next_id(shared) }}}'
+    body = (
+        ("let", "eid", ("get", "id", 1000)),
+        ("set", "id", ("+", ("name", "eid"), ("const", 1))),
+    )
+    assert ops(source, {"_base.jinja": MACRO}) == (("call", body), ("call", body))
+    step = (("let", "eid", ("const", 5)), ("call", body), ("set", "x", ("name", "eid")))
+    plan = CounterPlan(Picker(("t",)), {"t": step})  # the macro's `eid` is its own
+    plan.plan(2)
+    assert plan.plan(1) == (None, {"id": 1002, "x": 5})
+
+
+@pytest.mark.parametrize(
+    ("source", "base"),
+    [
+        (IMPORT + "{{ next_id(shared) }}", None),  # the file is not there
+        (IMPORT + "{{ other(shared) }}", MACRO),  # not an imported macro
+        (IMPORT + "{% if x %}{{ next_id(shared) }}{% endif %}", MACRO),  # not at the top level
+        (IMPORT + "{{ next_id(shared) if x }}", MACRO),
+        (IMPORT + "{{ next_id(shared.x) }}", MACRO),
+        (IMPORT + "{{ next_id(shared) | default(shared) }}", MACRO),
+        (IMPORT + "{{ next_id(shared) }}{{ shared }}", MACRO),
+        (IMPORT + "{% set next_id = 1 %}{{ next_id(shared) }}", MACRO),  # bound again
+        (IMPORT + "{{ next_id(shared) }}", MACRO.replace("(sh)", "(sh, n=1)")),
+        (IMPORT + "{{ next_id(shared) }}", MACRO.replace("{{ eid }}", "{{ sh.get('x') }}")),
+        (IMPORT + "{{ next_id(shared) }}", MACRO.replace("1000", "shared.get('y')")),
+        (IMPORT + "{{ next_id(shared) }}", MACRO.replace("do sh.set", "do sh.update")),
+    ],
+)
+def test_other_macro_uses_of_shared_are_not_counters(ops, source, base):
+    assert ops(source, {"_base.jinja": base}) is None
 
 
 def test_a_plan_gives_each_piece_the_values_the_pieces_before_it_leave():
@@ -113,6 +155,17 @@ def test_counters_are_one_sequence_over_every_core(tmp_path: Path):
     again = run_generator(config, base_path=tmp_path, batch={"size": 1000}, workers=2, seed=3)
     repeated = [json.loads(e) for e in again.events]
     assert [e | {"pid": 0} for e in repeated] == [e | {"pid": 0} for e in events]  # seeded
+
+
+def test_macro_counters_are_one_sequence_over_every_core(tmp_path: Path):
+    (tmp_path / "_base.jinja").write_text(MACRO)
+    a = IMPORT + '{"t": "a", "id": {{ next_id(shared) }}, "pid": {{ module.os.getpid() }}}'
+    b = IMPORT + '{"t": "b", "id": "{{ next_id(shared) | trim }}", "pid": 0}'
+    config = _pack(tmp_path, 4000, a, b)
+    run = run_generator(config, base_path=tmp_path, batch={"size": 1000}, workers=2, seed=5)
+    events = [json.loads(e) for e in run.events]
+    assert [int(e["id"]) for e in events] == list(range(1000, 5000))
+    assert len({e["pid"] for e in events if e["t"] == "a"}) == 2  # rendered in two processes
 
 
 def test_a_template_with_other_state_is_not_planned(make_plugin):

@@ -6,7 +6,17 @@ at the template's top level (not in an `if`, a loop or a macro), with constant k
     {%- set record_id = shared.get('record_id', 1) -%}
     {%- do shared.set('record_id', (record_id + 1) % 2147483647) -%}
 
-and the names they bind are bound nowhere else. What such a template does to `shared` then
+and the names they bind are bound nowhere else; or `shared` is the one argument of a macro
+imported from another file whose body is such statements on its parameter, called where the
+template's top level prints (`"id": {{ next_event_id(shared) | trim }}`, the content packs' form):
+
+    {%- macro next_event_id(sh) -%}
+    {%- set eid = sh.get('event_id', 1000000) -%}
+    {%- do sh.set('event_id', eid + 1) -%}
+    {{ eid }}
+    {%- endmacro -%}
+
+What such a template does to `shared` then
 depends on `shared` alone: given which templates render, in order, the values `shared` holds
 before any event can be computed without rendering (`CounterPlan`). That is how the event
 stage puts these templates on every core and keeps `shared` one sequence, as Eventum's documents
@@ -17,7 +27,7 @@ leave it), and whichever producer renders the piece starts from that.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from jinja2 import Environment, nodes
@@ -25,8 +35,10 @@ from jinja2 import Environment, nodes
 from eventum_event_template.code_cache import CodeCache
 from eventum_event_template.pickers import Picker
 
-# A statement: ("let", name, expression) or ("set", key, expression); an expression:
-# ("const", value), ("name", name), ("get", key, default) or (operator, operand, ...).
+# A statement: ("let", name, expression), ("set", key, expression) or ("call", statements) (a
+# macro's, with names of its own); an expression: ("const", value), ("name", name),
+# ("get", key, default) or (operator, operand, ...). Read from one file, a macro call is
+# ("macro", file, name) until `counter_ops` puts the macro's statements in its place.
 Op = tuple[Any, ...]
 
 _OPERATORS: dict[type[nodes.Node], tuple[str, Callable[..., Any]]] = {
@@ -42,13 +54,15 @@ _OPERATORS: dict[type[nodes.Node], tuple[str, Callable[..., Any]]] = {
 _BY_SYMBOL = dict(_OPERATORS.values())
 
 
-def _call_on_shared(node: nodes.Node, method: str, arity: range) -> list[nodes.Expr] | None:
+def _call_on_shared(
+    node: nodes.Node, method: str, arity: range, shared: str
+) -> list[nodes.Expr] | None:
     """The arguments of `shared.<method>(...)` with a constant string key, else None."""
     if not (
         isinstance(node, nodes.Call)
         and isinstance(node.node, nodes.Getattr)
         and isinstance(node.node.node, nodes.Name)
-        and node.node.node.name == "shared"
+        and node.node.node.name == shared
         and node.node.attr == method
         and not node.kwargs
         and node.dyn_args is None
@@ -66,58 +80,151 @@ def _scalar(node: nodes.Node) -> bool:
     return isinstance(node, nodes.Const) and isinstance(node.value, int | float | str | None)
 
 
-def _expression(node: nodes.Node, bound: set[str]) -> Op | None:
+def _expression(node: nodes.Node, bound: set[str], shared: str) -> Op | None:
     if _scalar(node):
         return ("const", node.value)  # type: ignore[attr-defined]
     if isinstance(node, nodes.Name) and node.name in bound:
         return ("name", node.name)
     if type(node) in _OPERATORS:
         symbol = _OPERATORS[type(node)][0]
-        operands = [_expression(child, bound) for child in node.iter_child_nodes()]
+        operands = [_expression(child, bound, shared) for child in node.iter_child_nodes()]
         return None if None in operands else (symbol, *operands)
-    args = _call_on_shared(node, "get", range(1, 3))
+    args = _call_on_shared(node, "get", range(1, 3), shared)
     if args is None or not all(_scalar(a) for a in args):
         return None
     key, default = (cast(nodes.Const, a).value for a in (*args, nodes.Const(None))[:2])
     return ("get", key, default)
 
 
-def counter_ops(env: Environment, source: str) -> tuple[Op, ...] | None:
+def _mentions(node: nodes.Node, name: str) -> bool:
+    """Whether `node` is, or has inside, the variable `name`."""
+    names = node.find_all(nodes.Name)
+    return any(n.name == name for n in (node, *names) if isinstance(n, nodes.Name))
+
+
+def counter_ops(
+    env: Environment, source: str, sources: Mapping[str, str | None]
+) -> tuple[Op, ...] | None:
     """The counter statements of a template, in order (none when it leaves `shared` alone);
-    None when its use of `shared` is not only counters."""
+    None when its use of `shared` is not only counters. `sources`: the folder's template texts,
+    where the macros it imports are read."""
+    ops = _cached(env, ("counters", source), lambda: _read_template(env, source))
+    if ops is None:
+        return None
+    resolved: list[Op] = []
+    for op in ops:
+        body = _macro_body(env, sources, op[1], op[2]) if op[0] == "macro" else op
+        if body is None:
+            return None
+        resolved.append(("call", body) if op[0] == "macro" else op)
+    return tuple(resolved)
+
+
+def _macro_body(
+    env: Environment, sources: Mapping[str, str | None], file: str, name: str
+) -> tuple[Op, ...] | None:
+    text = sources.get(file)
+    if text is None:
+        return None
+    macros = _cached(env, ("macros", text), lambda: _read_macros(env, text))
+    return cast(tuple[Op, ...] | None, macros.get(name))
+
+
+def _cached(env: Environment, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
     cache: CodeCache | None = getattr(env, "code_cache", None)
-    if cache is None:
-        return _read_ops(env, source)
-    return cache.get_or_make(("counters", source), lambda: _read_ops(env, source))
+    return make() if cache is None else cache.get_or_make(key, make)
 
 
-def _read_ops(env: Environment, source: str) -> tuple[Op, ...] | None:
+def _read_template(env: Environment, source: str) -> tuple[Op, ...] | None:
     ast = env.parse(source)
     if any(True for _ in ast.find_all(nodes.Extends)):
         return None
+    stores = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    imported = {  # `{% from 'file' import m %}` at the top level, `m` not bound again
+        local: (node.template.value, name)
+        for node in ast.body
+        if isinstance(node, nodes.FromImport) and isinstance(node.template, nodes.Const)
+        for name, local in (n if isinstance(n, tuple) else (n, n) for n in node.names)
+        if local not in stores
+    }
+    return _read_body(ast, ast.body, "shared", imported)
+
+
+def _read_macros(env: Environment, source: str) -> dict[str, tuple[Op, ...] | None]:
+    """Each top-level macro of one parameter: its counter statements on that parameter."""
+    return {
+        macro.name: (
+            _read_body(macro, macro.body, macro.args[0].name, {})
+            if len(macro.args) == 1
+            and not macro.defaults
+            and (macro.args[0].name == "shared" or not _mentions(macro, "shared"))
+            else None
+        )
+        for macro in env.parse(source).body
+        if isinstance(macro, nodes.Macro)
+    }
+
+
+def _read_body(
+    scope: nodes.Node,
+    body: list[nodes.Node],
+    shared: str,
+    imported: dict[str, tuple[str, str]],
+) -> tuple[Op, ...] | None:
+    """The counter statements of `body` (a template's or a macro's top level), where `shared`
+    is named `shared`, or None. `imported`: macros by local name, as (file, name)."""
     ops: list[Op] = []
     bound: set[str] = set()
-    for node in ast.body:  # a statement that mentions `shared` is a counter's, or none is
-        if not any(n.name == "shared" for n in node.find_all(nodes.Name)):
+    for node in body:  # a statement that mentions `shared` is a counter's, or none is
+        if not _mentions(node, shared):
+            continue
+        if isinstance(node, nodes.Output):
+            for child in node.nodes:
+                if _mentions(child, shared):
+                    call = _macro_call(child, shared, imported)
+                    if call is None:
+                        return None
+                    ops.append(call)
             continue
         op: Op | None = None
         if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
-            value = _expression(node.node, bound)
+            value = _expression(node.node, bound, shared)
             if value is not None:
                 op = ("let", node.target.name, value)
                 bound.add(node.target.name)
         elif isinstance(node, nodes.ExprStmt):
-            args = _call_on_shared(node.node, "set", range(2, 3))
-            value = None if args is None else _expression(args[1], bound)
+            args = _call_on_shared(node.node, "set", range(2, 3), shared)
+            value = None if args is None else _expression(args[1], bound, shared)
             if args is not None and value is not None:
                 op = ("set", cast(nodes.Const, args[0]).value, value)
         if op is None:
             return None
         ops.append(op)
-    stores = [n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")]
+    stores = [n.name for n in scope.find_all(nodes.Name) if n.ctx in ("store", "param")]
     if any(stores.count(name) != 1 for name in bound):
         return None  # a counter's name is bound again elsewhere
     return tuple(ops)
+
+
+def _macro_call(node: nodes.Node, shared: str, imported: dict[str, tuple[str, str]]) -> Op | None:
+    """("macro", file, name) for a printed `m(shared)`, filtered or not, of an imported macro."""
+    while isinstance(node, nodes.Filter) and node.node is not None:
+        if any(_mentions(arg, shared) for arg in [*node.args, *(k.value for k in node.kwargs)]):
+            return None
+        node = node.node
+    if not (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name in imported
+        and len(node.args) == 1
+        and isinstance(node.args[0], nodes.Name)
+        and node.args[0].name == shared
+        and not node.kwargs
+        and node.dyn_args is None
+        and node.dyn_kwargs is None
+    ):
+        return None
+    return ("macro", *imported[node.node.name])
 
 
 def _compile(expression: Op) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
@@ -141,20 +248,35 @@ def _compile(expression: Op) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
     return lambda state, names: apply(left(state, names), right(state, names))
 
 
+def _run(ops: tuple[Op, ...]) -> Callable[[dict[str, Any]], None]:
+    """Statements as one function of `shared`'s values; raises where rendering would."""
+    steps: list[tuple[str, Any, Callable[..., Any]]] = [
+        ("call", None, _run(op[1])) if op[0] == "call" else (op[0], op[1], _compile(op[2]))
+        for op in ops
+    ]
+
+    def run(state: dict[str, Any]) -> None:
+        names: dict[str, Any] = {}
+        for kind, target, action in steps:
+            if kind == "let":
+                names[target] = action(state, names)
+            elif kind == "set":
+                state[target] = action(state, names)
+            else:
+                action(state)  # a macro, with names of its own
+
+    return run
+
+
 def _step(ops: tuple[Op, ...]) -> Callable[[dict[str, Any]], None] | None:
     """What rendering the template does to `shared`'s values (None: nothing)."""
     if not ops:
         return None
-    steps = [(kind, target, _compile(expression)) for kind, target, expression in ops]
+    run = _run(ops)
 
     def step(state: dict[str, Any]) -> None:
-        names: dict[str, Any] = {}
         try:
-            for kind, target, value in steps:
-                if kind == "let":
-                    names[target] = value(state, names)
-                else:
-                    state[target] = value(state, names)
+            run(state)
         except Exception:
             return  # the render fails here too, leaving `shared` as the statements before did
 

@@ -226,7 +226,9 @@ class TemplateEvent:
         if names_used(env, others)(("shared",)):
             return None  # an included or imported file uses it
         ops = {
-            alias: None if (source := sources.get(t.file)) is None else counter_ops(env, source)
+            alias: None
+            if (source := sources.get(t.file)) is None
+            else counter_ops(env, source, sources)
             for alias, t in self._templates.items()
         }
         if any(o is None for o in ops.values()) or not any(ops.values()):
