@@ -1,10 +1,11 @@
 """Finding plugins: one cached scan of entry points, import only what a config names.
 
 Each kind has an entry-point group; the entry-point name is the name written in YAML. Listing
-imports nothing; a distribution's name and version are read when shown. Loading imports one plugin and checks it meets its Protocol
-(`protocols.protocol_problem`), registered classes as well as entry points. A plugin
-that is missing gets an install hint; one that fails to import is reported with its distribution
-and version; neither breaks listing. Set EVENTUM_STRICT_PLUGINS=1 to re-raise import errors.
+imports nothing; a distribution's name and version are read when shown. Loading imports one
+plugin and checks it meets its Protocol (`protocols.protocol_problem`), registered classes as
+well as entry points. A plugin that is missing gets an install hint; one that fails to import is
+reported with its distribution and version; neither breaks listing. Set EVENTUM_STRICT_PLUGINS=1
+to re-raise import errors.
 """
 
 from __future__ import annotations
