@@ -8,6 +8,7 @@ import functools
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
@@ -141,7 +142,15 @@ def _no_cluster_runner(options: dict[str, Any], **_: Any) -> int:
 def end_process(code: int) -> NoReturn:
     """End the process once a run is over, without the interpreter's teardown: freeing every
     module and object it imported takes tens of milliseconds after a short run, for nothing.
-    Exit handlers still run and buffered output is flushed first."""
+    Threads end first, as at a normal exit (the event loop's idle workers, told to stop when
+    the run ended, in a moment); one that has not within a second (a plugin's) gets the normal
+    exit, which waits for it. Exit handlers run and buffered output is flushed."""
+    deadline = time.monotonic() + 1
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                raise SystemExit(code)
     atexit._run_exitfuncs()  # what a normal exit would run (logging, multiprocessing, plugins)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe, as a normal exit ignores
