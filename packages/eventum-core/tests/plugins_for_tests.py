@@ -197,6 +197,18 @@ class MovedEcho(RecordingEcho):
         )
 
 
+class MadeWhereEcho(MovedEcho):
+    """MovedEcho with the pid of the process that made the instance after each event."""
+
+    def __init__(self, config: EchoConfig, context: PluginContext) -> None:
+        super().__init__(config, context)
+        self.made_in = os.getpid()
+
+    def produce(self, batch: TimestampBatch) -> Produced:
+        produced = super().produce(batch)
+        return Produced([f"{e} {self.made_in}" for e in produced.events], produced.failed)
+
+
 class PlannedEcho(EchoEvent):
     """EchoEvent that numbers its events as one sequence wherever a piece is made: this
     process's instance plans each piece's first number (`PlansAhead`).

@@ -18,6 +18,7 @@ from .plugins_for_tests import (
     WRITTEN,
     EchoEvent,
     HerePidFormatter,
+    MadeWhereEcho,
     MemoryOutput,
     MovedEcho,
     PidFormatter,
@@ -381,6 +382,22 @@ def test_a_planned_plugin_is_one_sequence_over_every_producer(
     pids = [f[3] for f in fields]
     assert set(pids) == {str(os.getpid()), *pids} and len(set(pids)) == 2
     assert pids[:10] == [str(os.getpid())] * 10  # batches alternate: this process has the first
+
+
+def test_a_moved_producer_is_this_process_instance_forked_not_made_again(
+    tmp_path: Path, registry: Registry
+) -> None:
+    """The moved producer would be made as this process's instance was (same segment, producer
+    0) and that one has made nothing: the forked worker uses it rather than start again."""
+    import os
+
+    registry.register("event", "made", MadeWhereEcho)
+    cfg = {**config({"count": 50}), "event": {"made": {}}}
+    run = run_generator(cfg, base_path=tmp_path, registry=registry, batch={"size": 10}, workers=2)
+    fields = [e.split(" ") for e in run.events]
+    assert [f[2] for f in fields] == [f"#{n}" for n in range(1, 51)]
+    assert {f[3] for f in fields} != {str(os.getpid())}  # made in the worker
+    assert {f[5] for f in fields} == {str(os.getpid())}  # by the instance made here
 
 
 def test_a_moved_run_writes_a_batch_at_once(

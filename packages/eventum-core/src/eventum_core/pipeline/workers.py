@@ -172,14 +172,16 @@ def _serve(
     formatters: list[tuple[type[Any], Any, dict[str, Any]] | None],
     log_settings: eventum_logging.LogSettings | None,
     stream: bool,
+    inherited: EventPlugin | None,
 ) -> None:
     """A worker's loop: a batch's pieces in, what it made of them out: each piece as it is made
     when `stream` (a moved producer: the parent formats it meanwhile), else the batch joined
-    (the parent works on batches of its own and reads this one's when it is due)."""
+    (the parent works on batches of its own and reads this one's when it is due). `inherited`:
+    the parent's own instance, forked unused, when it is the one this worker would make."""
     eventum_logging.configure(*(log_settings or (0, "plain", None)))
     eventum_logging.hold()  # printed once a batch is sent, not while the first is made
     try:
-        plugin = cls(config, PluginContext(**fields))
+        plugin = inherited or cls(config, PluginContext(**fields))
         own = [None if f is None else f[0](f[1], PluginContext(**f[2])) for f in formatters]
         try:
             while (pieces := conn.recv()) is not None:
@@ -293,6 +295,9 @@ class EventWorkers:
         # Producer `index` of this segment of the run is producer `base.index + base.count *
         # index` of the whole run: it gets the batches and random streams it would get there.
         base = context.segment
+        # A moved producer is this process's instance (same segment, producer 0), which has made
+        # nothing: forked, it is there already (making it again is a template plugin's start).
+        inherited = self._local if not self._first and method == "fork" else None
         for index in range(self._first, count):
             fields["segment"] = Segment(base.index + base.count * index, base.count * count)
             fields["producer"] = index
@@ -307,6 +312,7 @@ class EventWorkers:
                     formatters,
                     eventum_logging.settings(),
                     not self._first,
+                    inherited,
                 ),
                 name=f"eventum-event-{context.generator_id}-{index}",
                 daemon=True,
