@@ -42,21 +42,21 @@ class PluginInfo:
     kind: PluginKind
     name: str
     target: str
-    registered_as: str | None = None  # for a registered class: what stands for its distribution
+    registered: bool = False  # a class given to `Registry.register`, not an entry point
     entry_point: EntryPoint | None = None
 
     # A distribution's name and version come from parsing its METADATA (and importing the email
     # package to do it): only a listing or an error message asks, never a run.
     @property
     def distribution(self) -> str:
-        if self.registered_as is not None:
-            return self.registered_as
+        if self.registered:
+            return "(registered)"
         dist = self.entry_point.dist if self.entry_point else None
         return dist.name if dist else "?"
 
     @property
     def version(self) -> str:
-        if self.registered_as is not None:
+        if self.registered:
             return "-"
         dist = self.entry_point.dist if self.entry_point else None
         return dist.version if dist else "?"
@@ -100,7 +100,7 @@ class Registry:
         for (k, name), cls in self._registered.items():
             if kind in (None, k):
                 items.append(
-                    PluginInfo(k, name, f"{cls.__module__}:{cls.__qualname__}", "(registered)")
+                    PluginInfo(k, name, f"{cls.__module__}:{cls.__qualname__}", registered=True)
                 )
         return sorted(items, key=lambda i: (list(GROUPS).index(i.kind), i.name, i.target))
 
