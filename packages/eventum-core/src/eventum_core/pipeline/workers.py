@@ -14,11 +14,12 @@ one sequence, on every core).
 
 A plugin that must stay one instance (its state is one sequence) but is `movable` is moved: one
 worker process, with this process's segment (forked, this process's instance itself, unused
-until then), produces every batch while this process formats and writes, so the event stage has a core of its own and the events are those an in-process run
-makes. A producer makes a batch in pieces (`Producers.piece`) and sends each as it is made: a
-moved one's are formatted here while the next is made, so a batch's formatting is not a wait at
-the end. The pieces come back joined: one batch, one write. Every producer makes pieces the same
-way, so a batch's events are the same wherever it was made.
+until then), produces every batch while this process formats and writes, so the event stage
+has a core of its own and the events are those an in-process run makes. A producer makes a
+batch in pieces (`Producers.piece`) and sends each as it is made: a moved one's are formatted
+here while the next is made, so a batch's formatting is not a wait at the end. The pieces come
+back joined: one batch, one write. Every producer makes pieces the same way, so a batch's events
+are the same wherever it was made.
 
 A producer also formats its batch for every output whose formatter is `parallel_safe` (a worker
 with instances of its own), so formatting runs on every core and the formatted items come back
