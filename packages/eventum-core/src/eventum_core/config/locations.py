@@ -30,8 +30,11 @@ class LineIndex:
     def line_of(self, loc: Loc) -> int | None:
         node = self._root
         line = None
-        for part in loc:
+        for index, part in enumerate(loc):
             if isinstance(node, yaml.MappingNode):
+                keys = {k.value for k, _ in node.value}
+                if str(part) not in keys and index + 1 < len(loc) and str(loc[index + 1]) in keys:
+                    continue  # a union's tag (`mode: all` gives `all`), not a key written
                 match = next((v for k, v in node.value if k.value == str(part)), None)
                 if match is None:
                     key = next(
