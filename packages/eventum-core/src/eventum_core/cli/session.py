@@ -30,6 +30,7 @@ from eventum_core.errors import UserError
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun, RunResult
 from eventum_core.secrets import SecretResolver
+from eventum_core.threads import wait_for_threads
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
 # `generate --cluster`: the runner that splits a run over machines (eventum-ray registers `ray`).
@@ -145,12 +146,8 @@ def end_process(code: int) -> NoReturn:
     Threads end first, as at a normal exit (the event loop's idle workers, told to stop when
     the run ended, in a moment); one that has not within a second (a plugin's) gets the normal
     exit, which waits for it. Exit handlers run and buffered output is flushed."""
-    deadline = time.monotonic() + 1
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join(max(0.0, deadline - time.monotonic()))
-            if thread.is_alive():
-                raise SystemExit(code)
+    if not wait_for_threads(threading.enumerate(), timeout=1):
+        raise SystemExit(code)
     atexit._run_exitfuncs()  # what a normal exit would run (logging, multiprocessing, plugins)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe, as a normal exit ignores

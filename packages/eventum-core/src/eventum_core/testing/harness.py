@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from eventum_core.formatters import NoOptions, PlainFormatter
 from eventum_core.pipeline.counters import Counters
 from eventum_core.pipeline.runner import GeneratorRun, RunResult
 from eventum_core.protocols import OutputPlugin
+from eventum_core.threads import wait_for_threads
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -117,7 +119,10 @@ def run_generator(
     if collect:
         plan = _with_collector(plan, holder)
     run = GeneratorRun(plan, seed)
+    before = set(threading.enumerate())
     result = anyio.run(run.run)
+    # The next run forks its event workers only if this one's threads are gone.
+    wait_for_threads(set(threading.enumerate()) - before, timeout=1)
     events = holder[0].items if holder else []
     return CollectedRun(events, result.counters, result)
 
