@@ -104,7 +104,7 @@ def test_a_bad_generator_fails_naming_file_line_and_field(
         assert "bad/generator.yml:5: input[0].linspace.count:" in error
         assert "greater than or equal to 1" in error
         missing = await client.fails("validate_generator", name="missing-template")
-        assert "missing-template/generator.yml:5: event.template" in missing
+        assert "missing-template/generator.yml:7: event.template" in missing
         assert "templates[0].line.template: template file not found" in missing
         assert "nowhere.jinja" in missing
         for message in (error, missing):
