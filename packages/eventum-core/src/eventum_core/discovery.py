@@ -49,17 +49,15 @@ class PluginInfo:
     # package to do it): only a listing or an error message asks, never a run.
     @property
     def distribution(self) -> str:
-        if self.registered:
-            return "(registered)"
-        dist = self.entry_point.dist if self.entry_point else None
-        return dist.name if dist else "?"
+        return "(registered)" if self.registered else self._metadata("name")
 
     @property
     def version(self) -> str:
-        if self.registered:
-            return "-"
+        return "-" if self.registered else self._metadata("version")
+
+    def _metadata(self, field: str) -> str:
         dist = self.entry_point.dist if self.entry_point else None
-        return dist.version if dist else "?"
+        return str(getattr(dist, field)) if dist else "?"
 
 
 def distribution_for(kind: PluginKind, name: str) -> str:
